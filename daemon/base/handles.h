@@ -1,0 +1,60 @@
+// RAII owners for the C handles modloadd uses: one place knows how each is released.
+#pragma once
+
+#include <libkmod.h>
+#include <memory>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+namespace modloadd {
+
+template<auto Unref>
+struct Unreffer {
+	template<typename T>
+	void operator()(T *p) const noexcept
+	{
+		Unref(p);
+	}
+};
+
+using KmodContext = std::unique_ptr<kmod_ctx, Unreffer<kmod_unref>>;
+using KmodModule = std::unique_ptr<kmod_module, Unreffer<kmod_module_unref>>;
+using KmodList = std::unique_ptr<kmod_list, Unreffer<kmod_module_unref_list>>;
+using KmodInfoList = std::unique_ptr<kmod_list, Unreffer<kmod_module_info_free_list>>;
+using SdEvent = std::unique_ptr<sd_event, Unreffer<sd_event_unref>>;
+
+// An owned file descriptor; -1 when empty.
+class UniqueFd {
+public:
+	UniqueFd() = default;
+	explicit UniqueFd(int fd) : fd_(fd) {}
+	UniqueFd(UniqueFd &&other) noexcept : fd_(other.release()) {}
+	UniqueFd &operator=(UniqueFd &&other) noexcept
+	{
+		reset(other.release());
+		return *this;
+	}
+	UniqueFd(const UniqueFd &) = delete;
+	UniqueFd &operator=(const UniqueFd &) = delete;
+	~UniqueFd() { reset(); }
+
+	int get() const { return fd_; }
+	bool valid() const { return fd_ >= 0; }
+	int release()
+	{
+		int fd = fd_;
+		fd_ = -1;
+		return fd;
+	}
+	void reset(int fd = -1)
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+		fd_ = fd;
+	}
+
+private:
+	int fd_ = -1;
+};
+
+} // namespace modloadd

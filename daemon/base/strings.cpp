@@ -1,0 +1,61 @@
+// Small string helpers shared by the parsers.
+#include "base/strings.h"
+
+namespace modloadd {
+
+std::string_view trim(std::string_view s)
+{
+	auto first = s.find_first_not_of(kWhitespace);
+	if (first == std::string_view::npos)
+		return {};
+	auto last = s.find_last_not_of(kWhitespace);
+	return s.substr(first, last - first + 1);
+}
+
+std::string normalizeModuleName(std::string_view name)
+{
+	std::string out(name);
+	for (char &c : out)
+		if (c == '-')
+			c = '_';
+	return out;
+}
+
+std::vector<std::string> split(std::string_view s, char sep, bool skipEmpty)
+{
+	std::vector<std::string> out;
+	size_t start = 0;
+	while (start <= s.size()) {
+		size_t end = s.find(sep, start);
+		if (end == std::string_view::npos)
+			end = s.size();
+		auto piece = s.substr(start, end - start);
+		if (!piece.empty() || !skipEmpty)
+			out.emplace_back(piece);
+		start = end + 1;
+	}
+	return out;
+}
+
+bool startsWith(std::string_view s, std::string_view prefix)
+{
+	return s.substr(0, prefix.size()) == prefix;
+}
+
+bool endsWith(std::string_view s, std::string_view suffix)
+{
+	return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string rootedPath(std::string_view root, std::string_view path)
+{
+	while (!root.empty() && root.back() == '/')
+		root.remove_suffix(1);
+	std::string out(root);
+	if (path.empty() || path.front() != '/')
+		out += '/';
+	out += path;
+	return out;
+}
+
+} // namespace modloadd

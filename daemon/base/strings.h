@@ -1,0 +1,26 @@
+// Small string helpers shared by the parsers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace modloadd {
+
+// Whitespace as systemd's strstrip() sees it (includes \r, so CRLF files read cleanly).
+inline constexpr std::string_view kWhitespace = " \t\n\r\f\v";
+
+std::string_view trim(std::string_view s);
+
+// Module names treat '-' and '_' alike (the kernel and kmod do); this is the canonical form.
+std::string normalizeModuleName(std::string_view name);
+
+std::vector<std::string> split(std::string_view s, char sep, bool skipEmpty = true);
+
+bool startsWith(std::string_view s, std::string_view prefix);
+bool endsWith(std::string_view s, std::string_view suffix);
+
+// Join `root` and an absolute `path` ("/" + "/etc" = "/etc", "/tmp/r" + "/etc" = "/tmp/r/etc").
+std::string rootedPath(std::string_view root, std::string_view path);
+
+} // namespace modloadd

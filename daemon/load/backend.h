@@ -1,0 +1,33 @@
+// The seam between the loader and the kernel: the only virtual interface the loader needs.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace modloadd {
+
+// Everything a worker needs to insert one module; plain data, safe to hand across threads.
+struct LoadJob {
+	std::string name;
+	std::string path;           // the .ko file (with any --root prefix)
+	std::string options;        // modprobe.d and command-line parameters
+	std::string installCommand; // run instead of inserting, when settings allow it
+};
+
+// One per worker thread: implementations keep per-thread state (a libkmod context is not
+// thread-safe) and are never shared.
+class BackendWorker {
+public:
+	virtual ~BackendWorker() = default;
+	// 0 on success or -errno. `kernelMessage` receives what the kernel said about a failure.
+	virtual int insert(const LoadJob &job, std::string &kernelMessage) = 0;
+};
+
+class Backend {
+public:
+	virtual ~Backend() = default;
+	// Called once per worker thread, from that thread.
+	virtual std::unique_ptr<BackendWorker> makeWorker() = 0;
+};
+
+} // namespace modloadd

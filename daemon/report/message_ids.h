@@ -1,0 +1,19 @@
+// MESSAGE_ID= of each kind of journal entry; docs/modloadd.catalog explains each one.
+// These never change: operators filter on them (journalctl MESSAGE_ID=...).
+#pragma once
+
+#include <string_view>
+
+namespace modloadd::message_id {
+
+inline constexpr std::string_view kInserted = "8263b0aac6234ee7931ee0b7c291ecab";
+inline constexpr std::string_view kAlreadyLoaded = "e73434e6705b441db3c5279b79ad5649";
+inline constexpr std::string_view kBuiltin = "77e5ab12b9604daf90ac670baa0fa537";
+inline constexpr std::string_view kBlacklisted = "c371b94370484ea7a1d153a423aadeb2";
+inline constexpr std::string_view kNotFound = "cbd8c28f028a4671915f309287e6998d";
+inline constexpr std::string_view kNoDevice = "8f6f036e202b48738bc0e2cff4491bf9";
+inline constexpr std::string_view kFailed = "218c123d6d1045c59f53d7690fa3e57a";
+inline constexpr std::string_view kSummary = "111e1bb7d1ed4573828b0396e1d506d4";
+inline constexpr std::string_view kConfigWarning = "5568df27c1d3487f860c93915822eb64";
+
+} // namespace modloadd::message_id

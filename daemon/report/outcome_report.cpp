@@ -1,0 +1,147 @@
+// Journal entries for outcomes: MODLOADD_* fields, MESSAGE_ID, and a sentence a person reads.
+#include "report/outcome_report.h"
+
+#include "report/message_ids.h"
+
+#include <cstring>
+#include <fmt/format.h>
+
+namespace modloadd {
+
+namespace {
+
+std::string describeOrigins(const PlannedModule &m)
+{
+	if (m.origins.empty())
+		return {};
+	if (m.origins.size() == 1)
+		return fmt::format(" ({})", m.origins.front());
+	return fmt::format(" ({} and {} more)", m.origins.front(), m.origins.size() - 1);
+}
+
+} // namespace
+
+void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome &outcome)
+{
+	int priority = LOG_DEBUG;
+	std::string_view id;
+	std::string text;
+	std::string origins = describeOrigins(module);
+	std::string cause = outcome.cause.empty() ? "" : fmt::format(": {}", outcome.cause);
+
+	switch (outcome.kind) {
+	case OutcomeKind::Inserted:
+		priority = LOG_INFO;
+		id = message_id::kInserted;
+		text = fmt::format("Inserted module '{}'{}", module.name, origins);
+		break;
+	case OutcomeKind::AlreadyLoaded:
+		id = message_id::kAlreadyLoaded;
+		text = fmt::format("Module '{}' is already loaded{}", module.name, origins);
+		break;
+	case OutcomeKind::Builtin:
+		id = message_id::kBuiltin;
+		text = fmt::format("Module '{}' is built into the kernel{}", module.name, origins);
+		break;
+	case OutcomeKind::Blacklisted:
+		priority = LOG_INFO;
+		id = message_id::kBlacklisted;
+		text = fmt::format("Module '{}' is not loaded{}{}", module.name, cause, origins);
+		break;
+	case OutcomeKind::NotFound:
+		priority = LOG_WARNING;
+		id = message_id::kNotFound;
+		text = fmt::format("Module '{}' not found{}{}, ignoring", module.name, cause,
+				   origins);
+		break;
+	case OutcomeKind::NoDevice:
+		priority = LOG_NOTICE;
+		id = message_id::kNoDevice;
+		text = fmt::format("Module '{}' found no device to drive{}{}", module.name, cause,
+				   origins);
+		break;
+	case OutcomeKind::Failed:
+		priority = LOG_ERR;
+		id = message_id::kFailed;
+		text = fmt::format("Failed to insert module '{}': {}{}{}", module.name,
+				   strerror(outcome.err), cause, origins);
+		if (!outcome.kernelMessage.empty())
+			text += fmt::format(" — kernel: {}", outcome.kernelMessage);
+		break;
+	}
+
+	std::vector<LogField> fields;
+	fields.push_back({"MESSAGE_ID", std::string(id)});
+	fields.push_back({"MODLOADD_MODULE", module.name});
+	fields.push_back({"MODLOADD_OUTCOME", std::string(outcomeName(outcome.kind))});
+	for (const std::string &o : module.origins)
+		fields.push_back({"MODLOADD_ORIGIN", o});
+	if (!module.displayPath.empty())
+		fields.push_back({"MODLOADD_PATH", module.displayPath});
+	if (!module.options.empty())
+		fields.push_back({"MODLOADD_OPTIONS", module.options});
+	if (!outcome.cause.empty())
+		fields.push_back({"MODLOADD_CAUSE", outcome.cause});
+	if (!outcome.kernelMessage.empty())
+		fields.push_back({"MODLOADD_KERNEL_MESSAGE", outcome.kernelMessage});
+	if (outcome.err)
+		fields.push_back({"ERRNO", fmt::format("{}", outcome.err)});
+	journal.send(priority, std::move(fields), std::move(text));
+}
+
+void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics)
+{
+	for (const Diagnostic &d : diagnostics) {
+		std::string where = d.file.empty()  ? std::string()
+				    : d.line == 0 ? fmt::format("{}: ", d.file)
+						  : fmt::format("{}:{}: ", d.file, d.line);
+		std::vector<LogField> fields{{"MESSAGE_ID", std::string(message_id::kConfigWarning)}};
+		if (!d.file.empty())
+			fields.push_back({"CONFIG_FILE", d.file});
+		if (d.line)
+			fields.push_back({"CONFIG_LINE", fmt::format("{}", d.line)});
+		journal.send(LOG_WARNING, std::move(fields), where + d.message);
+	}
+}
+
+void Tally::add(const PlannedModule &module, const Outcome &outcome)
+{
+	counts_[static_cast<size_t>(outcome.kind)]++;
+	settled_++;
+	if (isFailure(outcome.kind))
+		failed_.push_back(module.name);
+}
+
+std::string Tally::summary() const
+{
+	std::string s = fmt::format("Loaded {} modules ({} already loaded, {} builtin",
+				    count(OutcomeKind::Inserted), count(OutcomeKind::AlreadyLoaded),
+				    count(OutcomeKind::Builtin));
+	if (size_t n = count(OutcomeKind::Blacklisted))
+		s += fmt::format(", {} blacklisted", n);
+	if (size_t n = count(OutcomeKind::NotFound))
+		s += fmt::format(", {} not found", n);
+	if (size_t n = count(OutcomeKind::NoDevice))
+		s += fmt::format(", {} without device", n);
+	s += ")";
+	if (!failed_.empty())
+		s += fmt::format("; {} failed: {}", failed_.size(), fmt::join(failed_, ", "));
+	return s;
+}
+
+std::string Tally::progress(size_t total) const
+{
+	return fmt::format("Loading modules: {}/{} settled, {} inserted, {} failed", settled_, total,
+			   count(OutcomeKind::Inserted), failed_.size());
+}
+
+void reportSummary(Journal &journal, const Tally &tally)
+{
+	journal.send(tally.failed().empty() ? LOG_INFO : LOG_WARNING,
+		     {{"MESSAGE_ID", std::string(message_id::kSummary)},
+		      {"MODLOADD_INSERTED", fmt::format("{}", tally.count(OutcomeKind::Inserted))},
+		      {"MODLOADD_FAILED", fmt::format("{}", tally.failed().size())}},
+		     tally.summary());
+}
+
+} // namespace modloadd

@@ -1,0 +1,101 @@
+// Rendering a BootPlan as a table or as JSON.
+#include "report/plan_output.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace modloadd {
+
+namespace {
+
+std::vector<std::string> afterNames(const BootPlan &plan, const PlannedModule &m)
+{
+	std::vector<std::string> out;
+	for (const JobEdge &e : m.waitsFor)
+		out.push_back(plan.graph.modules[e.job].name);
+	return out;
+}
+
+std::string joinOr(const std::vector<std::string> &v, std::string_view empty)
+{
+	return v.empty() ? std::string(empty) : fmt::format("{}", fmt::join(v, ", "));
+}
+
+std::string cut(std::string s, size_t width)
+{
+	if (s.size() > width && width > 1)
+		s = s.substr(0, width - 1) + "~";
+	return s;
+}
+
+} // namespace
+
+std::string planTable(const BootPlan &plan)
+{
+	std::string out = fmt::format("Kernel {} ({})\n", plan.tree.version, plan.tree.displayDir);
+	size_t nameWidth = 6;
+	for (const PlannedModule &m : plan.graph.modules)
+		nameWidth = std::max(nameWidth, std::min<size_t>(m.name.size(), 32));
+
+	out += fmt::format("{:>4}  {:<{}}  {:<11}  {:<28}  {}\n", "#", "MODULE", nameWidth,
+			   "ACTION", "AFTER", "WHY");
+	size_t counts[5] = {};
+	size_t n = 0;
+	for (const PlannedModule &m : plan.graph.modules) {
+		counts[static_cast<size_t>(m.action)]++;
+		std::string why = joinOr(m.origins, "-");
+		if (!m.reason.empty())
+			why += " — " + m.reason;
+		out += fmt::format("{:>4}  {:<{}}  {:<11}  {:<28}  {}\n", ++n, cut(m.name, 32),
+				   nameWidth, actionName(m.action),
+				   cut(joinOr(afterNames(plan, m), "-"), 28), why);
+	}
+	out += fmt::format("\n{} to insert, {} builtin, {} already loaded, {} blacklisted, {} "
+			   "missing; {} requests",
+			   counts[static_cast<size_t>(Action::Insert)],
+			   counts[static_cast<size_t>(Action::Builtin)],
+			   counts[static_cast<size_t>(Action::Loaded)],
+			   counts[static_cast<size_t>(Action::Blacklisted)],
+			   counts[static_cast<size_t>(Action::Missing)], plan.requests.size());
+	if (!plan.diagnostics.empty())
+		out += fmt::format(", {} configuration warnings", plan.diagnostics.size());
+	out += ".\n";
+	for (const Diagnostic &d : plan.diagnostics) {
+		std::string where = d.line ? fmt::format("{}:{}", d.file, d.line) : d.file;
+		out += fmt::format("warning: {}: {}\n", where, d.message);
+	}
+	return out;
+}
+
+std::string planJson(const BootPlan &plan)
+{
+	nlohmann::ordered_json modules = nlohmann::ordered_json::array();
+	for (const PlannedModule &m : plan.graph.modules) {
+		nlohmann::ordered_json j;
+		j["name"] = m.name;
+		j["action"] = actionName(m.action);
+		j["path"] = m.displayPath;
+		j["origins"] = m.origins;
+		j["after"] = afterNames(plan, m);
+		if (!m.options.empty())
+			j["options"] = m.options;
+		if (!m.installCommand.empty())
+			j["install_command"] = m.installCommand;
+		if (!m.reason.empty())
+			j["reason"] = m.reason;
+		modules.push_back(std::move(j));
+	}
+	nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+	for (const Diagnostic &d : plan.diagnostics)
+		warnings.push_back({{"file", d.file}, {"line", d.line}, {"message", d.message}});
+
+	nlohmann::ordered_json doc;
+	doc["kernel"] = plan.tree.version;
+	doc["modules"] = std::move(modules);
+	doc["warnings"] = std::move(warnings);
+	// Invalid UTF-8 from a garbage config file must not abort the dump.
+	return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+} // namespace modloadd

@@ -1,0 +1,30 @@
+// The static part of a boot, resolved: what modules-load.d and the command line ask of this
+// kernel. Shared by the daemon and `modloadctl plan`, which differ only in the backend.
+#pragma once
+
+#include "config/request.h"
+#include "resolve/kernel_tree.h"
+#include "resolve/module_graph.h"
+
+#include <optional>
+#include <string>
+
+namespace modloadd {
+
+struct BootPlanInputs {
+	std::string root = "/";
+	std::optional<std::string> kernel; // version; default: the only one, else uname -r
+	bool allowInstallCommands = false;
+};
+
+struct BootPlan {
+	KernelTree tree;
+	std::vector<Request> requests; // command line first, then modules-load.d (as systemd)
+	ModuleGraph graph;
+	Diagnostics diagnostics; // configuration problems, each already skipped
+};
+
+// On failure (no module tree, unreadable indexes) returns nullopt and says why in `error`.
+std::optional<BootPlan> makeBootPlan(const BootPlanInputs &in, std::string &error);
+
+} // namespace modloadd

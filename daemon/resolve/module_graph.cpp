@@ -1,0 +1,322 @@
+// Building the load graph: lookups, closure over dependencies and softdeps, blacklist, order.
+#include "resolve/module_graph.h"
+
+#include "base/strings.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <fmt/format.h>
+#include <map>
+#include <queue>
+
+namespace modloadd {
+
+std::string_view actionName(Action action)
+{
+	switch (action) {
+	case Action::Insert:
+		return "insert";
+	case Action::Builtin:
+		return "builtin";
+	case Action::Loaded:
+		return "loaded";
+	case Action::Blacklisted:
+		return "blacklisted";
+	case Action::Missing:
+		return "missing";
+	}
+	return "unknown";
+}
+
+namespace {
+
+void addUnique(std::vector<std::string> &v, std::string s)
+{
+	if (std::find(v.begin(), v.end(), s) == v.end())
+		v.push_back(std::move(s));
+}
+
+// The graph while it grows: nodes by key, edges by index, in discovery order.
+class GraphBuilder {
+public:
+	GraphBuilder(ModuleIndex &index, const ResolveOptions &options)
+		: index_(index), options_(options)
+	{
+	}
+
+	void request(const Request &req)
+	{
+		int err = 0;
+		std::vector<std::string> found = index_.lookup(req.name, err);
+		if (found.empty()) {
+			size_t n = node("missing:" + normalizeModuleName(req.name), req.name);
+			nodes_[n].action = Action::Missing;
+			nodes_[n].reason =
+				err < 0 ? fmt::format("lookup failed: {}", strerror(-err))
+					: fmt::format("no module or alias '{}' in {}", req.name,
+						      index_.tree().displayDir);
+			addUnique(nodes_[n].origins, req.origin);
+			return;
+		}
+		for (const std::string &name : found) {
+			size_t n = node(name, name);
+			addUnique(nodes_[n].origins, req.origin);
+			roots_.push_back(n);
+		}
+	}
+
+	ModuleGraph finish()
+	{
+		// Blacklisted roots are loaded only when something else needs them, as modprobe
+		// would load them as a dependency; expand the others first.
+		std::vector<size_t> held;
+		for (size_t n : roots_) {
+			if (isBlacklisted(nodes_[n].name) && !options_.live.count(nodes_[n].name))
+				held.push_back(n);
+			else
+				expand(n);
+		}
+		for (size_t n : held) {
+			if (expanded_.count(n))
+				continue;
+			nodes_[n].action = Action::Blacklisted;
+			nodes_[n].reason = options_.blacklist.count(nodes_[n].name)
+						   ? "blacklisted on the kernel command line"
+						   : "blacklisted in modprobe.d";
+		}
+		for (auto &[waiter, target] : softEdges_)
+			if (!waits(target, waiter))
+				nodes_[waiter].waitsFor.push_back({target, false});
+		return ordered();
+	}
+
+private:
+	size_t node(const std::string &key, const std::string &name)
+	{
+		auto [it, inserted] = byKey_.emplace(key, nodes_.size());
+		if (inserted) {
+			PlannedModule m;
+			m.name = name;
+			nodes_.push_back(std::move(m));
+		}
+		return it->second;
+	}
+
+	bool isBlacklisted(const std::string &name)
+	{
+		if (options_.blacklist.count(name))
+			return true;
+		const ModuleInfo *info = index_.info(name);
+		return info && info->blacklisted;
+	}
+
+	// The modprobe closure of one module: its modules.dep entries, and softdeps of it and of
+	// each dependency, recursively (libkmod's probe list).
+	void expand(size_t root)
+	{
+		std::deque<size_t> work{root};
+		while (!work.empty()) {
+			size_t n = work.front();
+			work.pop_front();
+			if (!expanded_.insert(n).second)
+				continue;
+			PlannedModule &m = nodes_[n];
+			const ModuleInfo *info = index_.info(m.name);
+			if (!info) {
+				m.action = Action::Missing;
+				m.reason = fmt::format("no file for module '{}' in {} (stale modules.dep?)",
+						       m.name, index_.tree().displayDir);
+				continue;
+			}
+			m.path = info->path;
+			m.displayPath = info->displayPath;
+			m.options = info->options;
+			if (options_.live.count(m.name)) {
+				// Live: its dependencies are too, and modprobe stops here.
+				m.action = Action::Loaded;
+				continue;
+			}
+			if (info->builtin) {
+				m.action = Action::Builtin;
+				continue;
+			}
+			if (!info->installCommand.empty()) {
+				if (options_.allowInstallCommands) {
+					m.installCommand = info->installCommand;
+				} else {
+					m.action = Action::Blacklisted;
+					m.reason = fmt::format(
+						"modprobe.d has an install command for it ('{}'), "
+						"not run (InstallCommands=deny)",
+						info->installCommand);
+					continue;
+				}
+			}
+			std::string name = m.name; // `m` dangles once nodes_ grows
+			std::vector<size_t> deps;
+			for (const std::string &d : info->deps) {
+				size_t dn = node(d, d);
+				addUnique(nodes_[dn].origins, "dependency of " + name);
+				deps.push_back(dn);
+				work.push_back(dn);
+			}
+			hardDeps_[n] = deps;
+			for (const std::string &p : info->softPre) {
+				size_t pn = node(p, p);
+				addUnique(nodes_[pn].origins, "softdep (pre) of " + name);
+				softEdges_.emplace_back(n, pn);
+				work.push_back(pn);
+			}
+			for (const std::string &q : info->softPost) {
+				size_t qn = node(q, q);
+				addUnique(nodes_[qn].origins, "softdep (post) of " + name);
+				softEdges_.emplace_back(qn, n);
+				work.push_back(qn);
+			}
+		}
+		reduceHardEdges();
+	}
+
+	// modules.dep lists the transitive closure; keep only the direct edges so the plan reads
+	// well and the scheduler has less to track. Dependencies of dependencies are implied.
+	void reduceHardEdges()
+	{
+		for (auto &[n, deps] : hardDeps_) {
+			if (reduced_.count(n))
+				continue;
+			reduced_.insert(n);
+			std::set<size_t> implied;
+			for (size_t d : deps) {
+				auto it = hardDeps_.find(d);
+				if (it != hardDeps_.end())
+					implied.insert(it->second.begin(), it->second.end());
+			}
+			for (size_t d : deps)
+				if (!implied.count(d))
+					nodes_[n].waitsFor.push_back({d, true});
+		}
+	}
+
+	// Whether `from` already waits, directly or not, for `to`.
+	bool waits(size_t from, size_t to) const
+	{
+		std::vector<size_t> stack{from};
+		std::set<size_t> seen;
+		while (!stack.empty()) {
+			size_t n = stack.back();
+			stack.pop_back();
+			if (n == to)
+				return true;
+			if (!seen.insert(n).second)
+				continue;
+			for (const JobEdge &e : nodes_[n].waitsFor)
+				stack.push_back(e.job);
+		}
+		return false;
+	}
+
+	// Kahn's algorithm, smallest discovery index first, so the order is stable and readable.
+	ModuleGraph ordered()
+	{
+		size_t count = nodes_.size();
+		std::vector<std::vector<size_t>> dependents(count);
+		std::vector<size_t> indegree(count, 0);
+		for (size_t i = 0; i < count; i++)
+			for (const JobEdge &e : nodes_[i].waitsFor) {
+				dependents[e.job].push_back(i);
+				indegree[i]++;
+			}
+		std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+		for (size_t i = 0; i < count; i++)
+			if (indegree[i] == 0)
+				ready.push(i);
+		std::vector<size_t> order;
+		while (!ready.empty()) {
+			size_t i = ready.top();
+			ready.pop();
+			order.push_back(i);
+			for (size_t d : dependents[i])
+				if (--indegree[d] == 0)
+					ready.push(d);
+		}
+		// A hard cycle (depmod would have refused it) stays in discovery order; the
+		// scheduler settles it as ELOOP.
+		for (size_t i = 0; i < count; i++)
+			if (indegree[i] != 0)
+				order.push_back(i);
+
+		std::vector<size_t> position(count);
+		for (size_t k = 0; k < count; k++)
+			position[order[k]] = k;
+		ModuleGraph graph;
+		graph.modules.reserve(count);
+		for (size_t i : order) {
+			PlannedModule m = std::move(nodes_[i]);
+			for (JobEdge &e : m.waitsFor)
+				e.job = position[e.job];
+			graph.modules.push_back(std::move(m));
+		}
+		return graph;
+	}
+
+	ModuleIndex &index_;
+	const ResolveOptions &options_;
+	std::vector<PlannedModule> nodes_;
+	std::map<std::string, size_t> byKey_;
+	std::vector<size_t> roots_;
+	std::set<size_t> expanded_;
+	std::map<size_t, std::vector<size_t>> hardDeps_;
+	std::set<size_t> reduced_;
+	std::vector<std::pair<size_t, size_t>> softEdges_; // (waiter, waited for)
+};
+
+} // namespace
+
+ModuleGraph buildModuleGraph(ModuleIndex &index, const std::vector<Request> &requests,
+			     const ResolveOptions &options)
+{
+	GraphBuilder builder(index, options);
+	for (const Request &r : requests)
+		builder.request(r);
+	return builder.finish();
+}
+
+std::vector<Job> toJobs(const ModuleGraph &graph)
+{
+	std::vector<Job> jobs;
+	jobs.reserve(graph.modules.size());
+	for (const PlannedModule &m : graph.modules) {
+		Job j{m.name, m.waitsFor, std::nullopt};
+		switch (m.action) {
+		case Action::Insert:
+			break;
+		case Action::Builtin:
+			j.settled = Outcome{OutcomeKind::Builtin, 0, {}, {}};
+			break;
+		case Action::Loaded:
+			j.settled = Outcome{OutcomeKind::AlreadyLoaded, 0, {}, {}};
+			break;
+		case Action::Blacklisted:
+			j.settled = Outcome{OutcomeKind::Blacklisted, 0, m.reason, {}};
+			break;
+		case Action::Missing:
+			j.settled = Outcome{OutcomeKind::NotFound, ENOENT, m.reason, {}};
+			break;
+		}
+		jobs.push_back(std::move(j));
+	}
+	return jobs;
+}
+
+std::vector<LoadJob> toLoadJobs(const ModuleGraph &graph)
+{
+	std::vector<LoadJob> jobs;
+	jobs.reserve(graph.modules.size());
+	for (const PlannedModule &m : graph.modules)
+		jobs.push_back({m.name, m.path, m.options, m.installCommand});
+	return jobs;
+}
+
+} // namespace modloadd

@@ -8,12 +8,14 @@
 #include "report/outcome_report.h"
 #include "resolve/boot_plan.h"
 
+#include <charconv>
 #include <csignal>
 #include <exception>
 #include <fmt/format.h>
 #include <fstream>
 #include <getopt.h>
 #include <sstream>
+#include <sys/utsname.h>
 #include <systemd/sd-daemon.h>
 #include <thread>
 
@@ -33,24 +35,36 @@ struct CommandLine {
 
 void usage(FILE *to)
 {
-	fmt::print(to, "Usage: modloadd [OPTIONS]\n"
-		       "\n"
-		       "Loads the modules listed in modules-load.d and on the kernel command line.\n"
-		       "\n"
-		       "  --once                   exit when the work is done (exit 1 if a module failed)\n"
-		       "  --root DIR               configuration and modules under DIR\n"
-		       "  --kernel VERSION         kernel version whose modules to use\n"
-		       "  --workers N              parallel insertions (default: online CPUs)\n"
-		       "  --backend kernel|simulated\n"
-		       "  --simulation-script FILE NAME:LATENCY_MS:ERRNO lines for the simulated backend\n"
-		       "  --log-target auto|journal|console\n"
-		       "  -h, --help, --version\n");
+	fmt::print(
+		to,
+		"Usage: modloadd [OPTIONS]\n"
+		"\n"
+		"Loads the modules listed in modules-load.d and on the kernel command line.\n"
+		"\n"
+		"  --once                   exit when the work is done (exit 1 if a module "
+		"failed)\n"
+		"  --root DIR               configuration and modules under DIR\n"
+		"  --kernel VERSION         kernel version whose modules to use\n"
+		"  --workers N              parallel insertions (default: online CPUs)\n"
+		"  --backend kernel|simulated\n"
+		"  --simulation-script FILE NAME:LATENCY_MS:ERRNO lines for the simulated backend\n"
+		"  --log-target auto|journal|console\n"
+		"  -h, --help, --version\n");
 }
 
 // >0: run, 0: exit successfully, <0: usage error.
 int parseCommandLine(int argc, char **argv, CommandLine &cl)
 {
-	enum { OptOnce = 256, OptRoot, OptKernel, OptWorkers, OptBackend, OptScript, OptLog, OptVersion };
+	enum {
+		OptOnce = 256,
+		OptRoot,
+		OptKernel,
+		OptWorkers,
+		OptBackend,
+		OptScript,
+		OptLog,
+		OptVersion
+	};
 	static const option longOptions[] = {
 		{"once", no_argument, nullptr, OptOnce},
 		{"root", required_argument, nullptr, OptRoot},
@@ -76,14 +90,17 @@ int parseCommandLine(int argc, char **argv, CommandLine &cl)
 		case OptKernel:
 			cl.kernel = arg;
 			break;
-		case OptWorkers:
-			try {
-				cl.workers = static_cast<unsigned>(std::stoul(arg));
-			} catch (const std::exception &) {
-				fmt::print(stderr, "modloadd: --workers wants a number, not '{}'\n", arg);
+		case OptWorkers: {
+			unsigned n = 0;
+			auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+			if (ec != std::errc() || end != arg.data() + arg.size() || n > 1024) {
+				fmt::print(stderr, "modloadd: --workers wants 0..1024, not '{}'\n",
+					   arg);
 				return -1;
 			}
+			cl.workers = n;
 			break;
+		}
 		case OptBackend:
 			if (arg != "kernel" && arg != "simulated") {
 				fmt::print(stderr, "modloadd: unknown backend '{}'\n", arg);
@@ -148,8 +165,25 @@ std::unique_ptr<Backend> makeBackend(const Settings &settings, Journal &journal)
 	return std::make_unique<SimulatedBackend>(std::move(script));
 }
 
+std::optional<std::string> runningKernel()
+{
+	utsname u{};
+	if (uname(&u) < 0)
+		return std::nullopt;
+	return std::string(u.release);
+}
+
+int onHangup(sd_event_source *, const signalfd_siginfo *, void *userdata)
+{
+	// A daemon must not die of SIGHUP; re-reading configuration is not implemented yet.
+	static_cast<Journal *>(userdata)->send(
+		LOG_NOTICE, {},
+		"SIGHUP received; configuration reload is not supported yet, ignoring");
+	return 0;
+}
+
 // Serve until SIGTERM or SIGINT, answering the watchdog. Later stages add their sources here.
-int serve()
+int serve(Journal &journal)
 {
 	sd_event *raw = nullptr;
 	int r = sd_event_default(&raw);
@@ -157,7 +191,8 @@ int serve()
 		return r;
 	SdEvent event(raw);
 	if ((r = sd_event_add_signal(event.get(), nullptr, SIGTERM, nullptr, nullptr)) < 0 ||
-	    (r = sd_event_add_signal(event.get(), nullptr, SIGINT, nullptr, nullptr)) < 0)
+	    (r = sd_event_add_signal(event.get(), nullptr, SIGINT, nullptr, nullptr)) < 0 ||
+	    (r = sd_event_add_signal(event.get(), nullptr, SIGHUP, onHangup, &journal)) < 0)
 		return r;
 	// Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it.
 	sd_event_set_watchdog(event.get(), true);
@@ -186,8 +221,10 @@ try {
 	unsigned workers = settings.workers ? settings.workers
 					    : std::max(1u, std::thread::hardware_concurrency());
 
-	// Logging: structured journal entries under systemd, plain lines on a terminal.
-	Journal journal(chooseLogTarget(settings.logTarget));
+	// Logging: structured journal entries under systemd (all levels: journald filters), plain
+	// lines from info up on a terminal.
+	LogTarget target = chooseLogTarget(settings.logTarget);
+	Journal journal(target, target == LogTarget::Journal ? LOG_DEBUG : LOG_INFO);
 	reportDiagnostics(journal, settingsDiags);
 
 	// Block the signals the event loop will take before any worker thread inherits the mask.
@@ -195,13 +232,17 @@ try {
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 
 	// Resolve the static sources (kernel command line, modules-load.d) against libkmod.
 	sd_notify(0, "STATUS=Reading modules-load.d and resolving modules");
 	std::string error;
-	BootPlanInputs inputs{cl.root, cl.kernel,
-			      settings.installCommands == InstallCommands::Run};
+	// Modules go into the running kernel: on the real root, its tree and no other.
+	std::optional<std::string> kernel = cl.kernel;
+	if (!kernel && cl.root == "/")
+		kernel = runningKernel();
+	BootPlanInputs inputs{cl.root, kernel, settings.installCommands == InstallCommands::Run};
 	auto plan = makeBootPlan(inputs, error);
 	if (!plan) {
 		journal.send(LOG_ERR, {}, fmt::format("Cannot plan module loading: {}", error));
@@ -230,7 +271,7 @@ try {
 		return tally.failed().empty() ? 0 : 1;
 
 	// Stay: serve until asked to stop.
-	r = serve();
+	r = serve(journal);
 	sd_notify(0, "STOPPING=1");
 	if (r < 0) {
 		journal.send(LOG_ERR, {{"ERRNO", fmt::format("{}", -r)}},

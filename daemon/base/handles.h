@@ -8,13 +8,8 @@
 
 namespace modloadd {
 
-template<auto Unref>
-struct Unreffer {
-	template<typename T>
-	void operator()(T *p) const noexcept
-	{
-		Unref(p);
-	}
+template <auto Unref> struct Unreffer {
+	template <typename T> void operator()(T *p) const noexcept { Unref(p); }
 };
 
 using KmodContext = std::unique_ptr<kmod_ctx, Unreffer<kmod_unref>>;

@@ -36,8 +36,12 @@ void Journal::send(int priority, std::vector<LogField> fields, std::string messa
 {
 	if (priority > maxPriority_ && target_ != LogTarget::Memory)
 		return;
-	LogRecord rec{priority, std::move(message), std::move(fields), where.file_name(),
-		      static_cast<unsigned>(where.line()), where.function_name()};
+	LogRecord rec{priority,
+		      std::move(message),
+		      std::move(fields),
+		      where.file_name(),
+		      static_cast<unsigned>(where.line()),
+		      where.function_name()};
 
 	switch (target_) {
 	case LogTarget::Journal: {

@@ -30,14 +30,14 @@ struct LogRecord {
 enum class LogTarget {
 	Journal, // sd_journal_send with every field
 	Console, // "modloadd: message" on stderr
-	Memory,  // kept for tests
+	Memory,	 // kept for tests
 };
 
 // Thread-safe. Under systemd (stderr connected to the journal) `Auto` picks the journal.
 class Journal {
 public:
 	explicit Journal(LogTarget target, int maxPriority = LOG_INFO)
-		: target_(target), maxPriority_(maxPriority)
+	    : target_(target), maxPriority_(maxPriority)
 	{
 	}
 

@@ -14,7 +14,7 @@ struct Request {
 // A problem found in a configuration file. `message` reads as a complete sentence that
 // ends with ", ignoring" when the line was skipped.
 struct Diagnostic {
-	std::string file; // as the user knows it (without the --root prefix); empty for none
+	std::string file;  // as the user knows it (without the --root prefix); empty for none
 	unsigned line = 0; // 0 when it concerns the whole file
 	std::string message;
 };

@@ -1,4 +1,5 @@
 // modloadctl: ask modloadd's questions without the daemon. `plan` is the dry run of a boot.
+#include "config/settings.h"
 #include "report/plan_output.h"
 #include "resolve/boot_plan.h"
 
@@ -14,17 +15,18 @@ namespace {
 
 void usage(FILE *to)
 {
-	fmt::print(to, "Usage: modloadctl [OPTIONS] COMMAND\n"
-		       "\n"
-		       "Commands:\n"
-		       "  plan            what the next boot's static sources would load, in order\n"
-		       "\n"
-		       "Options:\n"
-		       "  --root DIR      read configuration and modules under DIR (default /)\n"
-		       "  --kernel VER    the kernel version whose modules to use\n"
-		       "  --json          print one JSON object\n"
-		       "  -h, --help      show this help\n"
-		       "  --version       show the version\n");
+	fmt::print(to,
+		   "Usage: modloadctl [OPTIONS] COMMAND\n"
+		   "\n"
+		   "Commands:\n"
+		   "  plan            what the next boot's static sources would load, in order\n"
+		   "\n"
+		   "Options:\n"
+		   "  --root DIR      read configuration and modules under DIR (default /)\n"
+		   "  --kernel VER    the kernel version whose modules to use\n"
+		   "  --json          print one JSON object\n"
+		   "  -h, --help      show this help\n"
+		   "  --version       show the version\n");
 }
 
 struct Options {
@@ -79,14 +81,19 @@ int parse(int argc, char **argv, Options &opts)
 	return 1;
 }
 
-int plan(const Options &opts)
+int plan(Options opts)
 {
+	// The daemon's own settings decide what the plan shows for install commands.
+	Diagnostics diags;
+	Settings settings = readSettings(opts.inputs.root, diags);
+	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
 	std::string error;
 	auto p = makeBootPlan(opts.inputs, error);
 	if (!p) {
 		fmt::print(stderr, "modloadctl: {}\n", error);
 		return 1;
 	}
+	p->diagnostics.insert(p->diagnostics.begin(), diags.begin(), diags.end());
 	fmt::print("{}", opts.json ? planJson(*p) : planTable(*p));
 	return 0;
 }

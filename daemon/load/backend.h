@@ -9,8 +9,8 @@ namespace modloadd {
 // Everything a worker needs to insert one module; plain data, safe to hand across threads.
 struct LoadJob {
 	std::string name;
-	std::string path;           // the .ko file (with any --root prefix)
-	std::string options;        // modprobe.d and command-line parameters
+	std::string path;	    // the .ko file (with any --root prefix)
+	std::string options;	    // modprobe.d and command-line parameters
 	std::string installCommand; // run instead of inserting, when settings allow it
 };
 

@@ -101,8 +101,8 @@ int runInstallCommand(const LoadJob &job)
 class KernelWorker : public BackendWorker {
 public:
 	explicit KernelWorker(bool allowInstallCommands)
-		// one per worker: libkmod is not thread-safe. Only paths are used, so no index.
-		: ctx_(kmod_new(nullptr, nullptr)), allowInstallCommands_(allowInstallCommands)
+	    // one per worker: libkmod is not thread-safe. Only paths are used, so no index.
+	    : ctx_(kmod_new(nullptr, nullptr)), allowInstallCommands_(allowInstallCommands)
 	{
 	}
 

@@ -9,7 +9,10 @@ class KernelBackend : public Backend {
 public:
 	// `allowInstallCommands`: run modprobe.d `install` commands through /bin/sh, as modprobe
 	// does, instead of refusing them (the resolver only hands us such jobs when allowed).
-	explicit KernelBackend(bool allowInstallCommands) : allowInstallCommands_(allowInstallCommands) {}
+	explicit KernelBackend(bool allowInstallCommands)
+	    : allowInstallCommands_(allowInstallCommands)
+	{
+	}
 	std::unique_ptr<BackendWorker> makeWorker() override;
 
 private:

@@ -11,8 +11,8 @@ Outcome classifyInsertResult(int r)
 		return {OutcomeKind::Inserted, 0, {}, {}};
 	if (r == -EEXIST)
 		return {OutcomeKind::AlreadyLoaded, 0, {}, {}};
-	// ENODEV (and ENXIO from some drivers) is a probe that found no hardware: systemd logs it at
-	// notice level and does not fail the unit.
+	// ENODEV (and ENXIO from some drivers) is a probe that found no hardware: systemd logs it
+	// at notice level and does not fail the unit.
 	if (r == -ENODEV || r == -ENXIO)
 		return {OutcomeKind::NoDevice, -r, {}, {}};
 	return {OutcomeKind::Failed, r < 0 ? -r : EINVAL, {}, {}};

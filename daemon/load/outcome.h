@@ -13,12 +13,12 @@ enum class OutcomeKind {
 	Blacklisted,   // modprobe.d blacklist, the command line, or a denied install command
 	NotFound,      // no module or alias by that name in this kernel's tree
 	NoDevice,      // the module refused to initialise without its hardware (ENODEV)
-	Failed,        // anything else the kernel refused; errno says why
+	Failed,	       // anything else the kernel refused; errno says why
 };
 
 struct Outcome {
 	OutcomeKind kind = OutcomeKind::Failed;
-	int err = 0;       // positive errno for NoDevice and Failed
+	int err = 0;	   // positive errno for NoDevice and Failed
 	std::string cause; // why, when not the module's own insertion (a dependency, a blacklist)
 	std::string kernelMessage; // the kernel's own log lines about the failure, when known
 };

@@ -8,9 +8,9 @@
 namespace modloadd {
 
 Scheduler::Scheduler(std::vector<Job> jobs)
-	: jobs_(std::move(jobs)), outcomes_(jobs_.size()), dependents_(jobs_.size()),
-	  pending_(jobs_.size(), 0), priority_(jobs_.size(), 1), handedOut_(jobs_.size(), false),
-	  ready_(ByPriority{&priority_})
+    : jobs_(std::move(jobs)), outcomes_(jobs_.size()), dependents_(jobs_.size()),
+      pending_(jobs_.size(), 0), priority_(jobs_.size(), 1), handedOut_(jobs_.size(), false),
+      ready_(ByPriority{&priority_})
 {
 	for (size_t i = 0; i < jobs_.size(); i++) {
 		for (const JobEdge &e : jobs_[i].waitsFor) {
@@ -110,19 +110,25 @@ void Scheduler::settle(size_t job, Outcome outcome)
 			if (outcomes_[d.job])
 				continue;
 			if (d.hard && !ok) {
-				// The dependent cannot come up without this module: settle it with the same
-				// class, so "no device" below stays a notice above, as with modprobe.
+				// The dependent cannot come up without this module: settle it with
+				// the same class, so "no device" below stays a notice above, as
+				// with modprobe.
 				const Outcome &failed = *outcomes_[i];
-				OutcomeKind kind = failed.kind == OutcomeKind::NoDevice ||
-								   failed.kind == OutcomeKind::Blacklisted
-							   ? failed.kind
-							   : OutcomeKind::Failed;
-				int err = failed.err ? failed.err : ENOENT;
-				work.emplace_back(d.job,
-						  Outcome{kind, err,
-							  fmt::format("dependency '{}' {}", jobs_[i].name,
-								      outcomeName(failed.kind)),
-							  {}});
+				OutcomeKind kind =
+					failed.kind == OutcomeKind::NoDevice ||
+							failed.kind == OutcomeKind::Blacklisted
+						? failed.kind
+						: OutcomeKind::Failed;
+				int err = failed.err || kind == OutcomeKind::Blacklisted
+						  ? failed.err
+						  : ENOENT;
+				work.emplace_back(
+					d.job,
+					Outcome{kind,
+						err,
+						fmt::format("dependency '{}' {}", jobs_[i].name,
+							    outcomeName(failed.kind)),
+						{}});
 				continue;
 			}
 			if (--pending_[d.job] == 0)

@@ -17,7 +17,7 @@
 namespace modloadd {
 
 struct JobEdge {
-	size_t job;       // index of the job waited for
+	size_t job;	  // index of the job waited for
 	bool hard = true; // a modules.dep dependency (failure propagates), else ordering only
 };
 
@@ -69,7 +69,7 @@ private:
 	std::vector<Job> jobs_;
 	std::vector<std::optional<Outcome>> outcomes_;
 	std::vector<std::vector<JobEdge>> dependents_; // reverse edges
-	std::vector<size_t> pending_;                   // unsettled jobs each one still waits for
+	std::vector<size_t> pending_;		       // unsettled jobs each one still waits for
 	std::vector<unsigned> priority_;
 	std::vector<bool> handedOut_;
 	std::priority_queue<size_t, std::vector<size_t>, ByPriority> ready_;

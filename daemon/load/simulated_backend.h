@@ -25,14 +25,17 @@ class SimulationScript {
 public:
 	static SimulationScript parse(std::string_view text, std::string_view displayPath,
 				      Diagnostics &diags);
-	static SimulationScript uniform(unsigned latencyMs) { return SimulationScript{{}, {latencyMs, 0}}; }
+	static SimulationScript uniform(unsigned latencyMs)
+	{
+		return SimulationScript{{}, {latencyMs, 0}};
+	}
 
 	void set(const std::string &module, SimulatedResult r) { perModule_[module] = r; }
 	SimulatedResult lookup(const std::string &module) const;
 
 private:
 	SimulationScript(std::map<std::string, SimulatedResult> m, SimulatedResult d)
-		: perModule_(std::move(m)), fallback_(d)
+	    : perModule_(std::move(m)), fallback_(d)
 	{
 	}
 	std::map<std::string, SimulatedResult> perModule_;

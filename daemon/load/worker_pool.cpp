@@ -35,7 +35,8 @@ void workerLoop(Channel &ch, Backend &backend, const std::vector<LoadJob> &loadJ
 		size_t job;
 		{
 			std::unique_lock guard(ch.lock);
-			ch.workAvailable.wait(guard, [&] { return ch.closing || !ch.work.empty(); });
+			ch.workAvailable.wait(guard,
+					      [&] { return ch.closing || !ch.work.empty(); });
 			if (ch.work.empty())
 				return;
 			job = ch.work.front();
@@ -66,7 +67,8 @@ void runToCompletion(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs,
 	size_t attemptable = 0;
 	for (size_t i = 0; i < scheduler.size(); i++)
 		attemptable += !scheduler.outcome(i).has_value();
-	unsigned threads = static_cast<unsigned>(std::min<size_t>(std::max(workers, 1u), attemptable));
+	unsigned threads =
+		static_cast<unsigned>(std::min<size_t>(std::max(workers, 1u), attemptable));
 	if (threads == 0)
 		return;
 

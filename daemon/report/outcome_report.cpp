@@ -33,7 +33,11 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 	case OutcomeKind::Inserted:
 		priority = LOG_INFO;
 		id = message_id::kInserted;
-		text = fmt::format("Inserted module '{}'{}", module.name, origins);
+		text = module.installCommand.empty()
+			       ? fmt::format("Inserted module '{}'{}", module.name, origins)
+			       : fmt::format("Ran the modprobe.d install command for module '{}' "
+					     "('{}'){}",
+					     module.name, module.installCommand, origins);
 		break;
 	case OutcomeKind::AlreadyLoaded:
 		id = message_id::kAlreadyLoaded;
@@ -80,6 +84,8 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 		fields.push_back({"MODLOADD_PATH", module.displayPath});
 	if (!module.options.empty())
 		fields.push_back({"MODLOADD_OPTIONS", module.options});
+	if (!module.installCommand.empty())
+		fields.push_back({"MODLOADD_INSTALL_COMMAND", module.installCommand});
 	if (!outcome.cause.empty())
 		fields.push_back({"MODLOADD_CAUSE", outcome.cause});
 	if (!outcome.kernelMessage.empty())
@@ -92,10 +98,11 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics)
 {
 	for (const Diagnostic &d : diagnostics) {
-		std::string where = d.file.empty()  ? std::string()
-				    : d.line == 0 ? fmt::format("{}: ", d.file)
-						  : fmt::format("{}:{}: ", d.file, d.line);
-		std::vector<LogField> fields{{"MESSAGE_ID", std::string(message_id::kConfigWarning)}};
+		std::string where = d.file.empty() ? std::string()
+				    : d.line == 0  ? fmt::format("{}: ", d.file)
+						   : fmt::format("{}:{}: ", d.file, d.line);
+		std::vector<LogField> fields{
+			{"MESSAGE_ID", std::string(message_id::kConfigWarning)}};
 		if (!d.file.empty())
 			fields.push_back({"CONFIG_FILE", d.file});
 		if (d.line)
@@ -131,8 +138,8 @@ std::string Tally::summary() const
 
 std::string Tally::progress(size_t total) const
 {
-	return fmt::format("Loading modules: {}/{} settled, {} inserted, {} failed", settled_, total,
-			   count(OutcomeKind::Inserted), failed_.size());
+	return fmt::format("Loading modules: {}/{} settled, {} inserted, {} failed", settled_,
+			   total, count(OutcomeKind::Inserted), failed_.size());
 }
 
 void reportSummary(Journal &journal, const Tally &tally)

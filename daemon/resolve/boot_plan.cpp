@@ -30,6 +30,7 @@ std::optional<BootPlan> makeBootPlan(const BootPlanInputs &in, std::string &erro
 
 	ResolveOptions options;
 	options.blacklist.insert(cmdline.blacklist.begin(), cmdline.blacklist.end());
+	options.forbidden.insert(cmdline.forbidden.begin(), cmdline.forbidden.end());
 	options.live = readLiveModules(in.root);
 	options.allowInstallCommands = in.allowInstallCommands;
 	plan.graph = buildModuleGraph(*index, plan.requests, options);

@@ -31,8 +31,8 @@ std::optional<KernelTree> treeFor(std::string_view root, const std::string &vers
 
 } // namespace
 
-std::optional<KernelTree> findKernelTree(std::string_view root,
-					 const std::optional<std::string> &version, std::string &error)
+std::optional<KernelTree>
+findKernelTree(std::string_view root, const std::optional<std::string> &version, std::string &error)
 {
 	if (version) {
 		if (auto t = treeFor(root, *version))
@@ -48,7 +48,8 @@ std::optional<KernelTree> findKernelTree(std::string_view root,
 		std::error_code ec;
 		for (const auto &entry : fs::directory_iterator(rootedPath(root, base), ec)) {
 			std::error_code ec2;
-			if (entry.is_directory(ec2) && fs::exists(entry.path() / "modules.dep", ec2))
+			if (entry.is_directory(ec2) &&
+			    fs::exists(entry.path() / "modules.dep", ec2))
 				versions.insert(entry.path().filename().string());
 		}
 	}

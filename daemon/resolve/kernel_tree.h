@@ -9,13 +9,14 @@ namespace modloadd {
 
 struct KernelTree {
 	std::string version;
-	std::string dir;        // on disk, with the root prefix
+	std::string dir;	// on disk, with the root prefix
 	std::string displayDir; // as the target system sees it
 };
 
 // ROOT/lib/modules/VERSION, else ROOT/usr/lib/modules/VERSION. Without a version: the only one
 // installed under the root, else the running kernel's (uname -r). On failure, `error` says why.
 std::optional<KernelTree> findKernelTree(std::string_view root,
-					 const std::optional<std::string> &version, std::string &error);
+					 const std::optional<std::string> &version,
+					 std::string &error);
 
 } // namespace modloadd

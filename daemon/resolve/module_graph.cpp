@@ -42,7 +42,7 @@ void addUnique(std::vector<std::string> &v, std::string s)
 class GraphBuilder {
 public:
 	GraphBuilder(ModuleIndex &index, const ResolveOptions &options)
-		: index_(index), options_(options)
+	    : index_(index), options_(options)
 	{
 	}
 
@@ -81,14 +81,23 @@ public:
 		for (size_t n : held) {
 			if (expanded_.count(n))
 				continue;
+			if (const ModuleInfo *info = index_.info(nodes_[n].name)) {
+				nodes_[n].path = info->path;
+				nodes_[n].displayPath = info->displayPath;
+			}
 			nodes_[n].action = Action::Blacklisted;
 			nodes_[n].reason = options_.blacklist.count(nodes_[n].name)
 						   ? "blacklisted on the kernel command line"
 						   : "blacklisted in modprobe.d";
 		}
-		for (auto &[waiter, target] : softEdges_)
-			if (!waits(target, waiter))
-				nodes_[waiter].waitsFor.push_back({target, false});
+		for (auto &[waiter, target] : softEdges_) {
+			auto &edges = nodes_[waiter].waitsFor;
+			bool present =
+				std::any_of(edges.begin(), edges.end(),
+					    [&](const JobEdge &e) { return e.job == target; });
+			if (!present && !waits(target, waiter))
+				edges.push_back({target, false});
+		}
 		return ordered();
 	}
 
@@ -126,8 +135,9 @@ private:
 			const ModuleInfo *info = index_.info(m.name);
 			if (!info) {
 				m.action = Action::Missing;
-				m.reason = fmt::format("no file for module '{}' in {} (stale modules.dep?)",
-						       m.name, index_.tree().displayDir);
+				m.reason = fmt::format(
+					"no file for module '{}' in {} (stale modules.dep?)",
+					m.name, index_.tree().displayDir);
 				continue;
 			}
 			m.path = info->path;
@@ -136,6 +146,13 @@ private:
 			if (options_.live.count(m.name)) {
 				// Live: its dependencies are too, and modprobe stops here.
 				m.action = Action::Loaded;
+				continue;
+			}
+			if (options_.forbidden.count(m.name)) {
+				// Inserting would only earn EPERM; its users inherit the refusal.
+				m.action = Action::Blacklisted;
+				m.reason = "the kernel refuses it (module_blacklist= on the "
+					   "command line)";
 				continue;
 			}
 			if (info->builtin) {
@@ -158,7 +175,6 @@ private:
 			std::vector<size_t> deps;
 			for (const std::string &d : info->deps) {
 				size_t dn = node(d, d);
-				addUnique(nodes_[dn].origins, "dependency of " + name);
 				deps.push_back(dn);
 				work.push_back(dn);
 			}
@@ -193,9 +209,12 @@ private:
 				if (it != hardDeps_.end())
 					implied.insert(it->second.begin(), it->second.end());
 			}
-			for (size_t d : deps)
-				if (!implied.count(d))
-					nodes_[n].waitsFor.push_back({d, true});
+			for (size_t d : deps) {
+				if (implied.count(d))
+					continue;
+				nodes_[n].waitsFor.push_back({d, true});
+				addUnique(nodes_[d].origins, "dependency of " + nodes_[n].name);
+			}
 		}
 	}
 

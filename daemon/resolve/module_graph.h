@@ -19,13 +19,13 @@ std::string_view actionName(Action action); // insert, builtin, loaded, blacklis
 struct PlannedModule {
 	std::string name; // module name; for Missing, the request as written
 	Action action = Action::Insert;
-	std::string path;        // .ko with root prefix (Insert)
+	std::string path;	 // .ko with root prefix (Insert)
 	std::string displayPath; // as the target system sees it
 	std::string options;
-	std::string installCommand;  // run instead of inserting (only when allowed)
+	std::string installCommand;	  // run instead of inserting (only when allowed)
 	std::vector<std::string> origins; // "x.conf:3", "kernel-cmdline", "dependency of y", ...
-	std::vector<JobEdge> waitsFor;    // indices into ModuleGraph::modules, all earlier
-	std::string reason;               // why it is Blacklisted or Missing
+	std::vector<JobEdge> waitsFor;	  // indices into ModuleGraph::modules, all earlier
+	std::string reason;		  // why it is Blacklisted or Missing
 };
 
 struct ModuleGraph {
@@ -35,7 +35,8 @@ struct ModuleGraph {
 
 struct ResolveOptions {
 	std::set<std::string> blacklist; // beyond modprobe.d: the command line's, normalized
-	std::set<std::string> live;      // modules already live in the target kernel
+	std::set<std::string> forbidden; // module_blacklist=: the kernel refuses them everywhere
+	std::set<std::string> live;	 // modules already live in the target kernel
 	bool allowInstallCommands = false;
 };
 

@@ -14,14 +14,14 @@
 namespace modloadd {
 
 struct ModuleInfo {
-	std::string name;        // canonical module name
-	std::string path;        // .ko on disk (with root prefix); empty for builtin
+	std::string name;	 // canonical module name
+	std::string path;	 // .ko on disk (with root prefix); empty for builtin
 	std::string displayPath; // as the target system sees it
 	bool builtin = false;
 	std::vector<std::string> deps; // modules.dep: every module it needs, transitively
 	std::vector<std::string> softPre;
 	std::vector<std::string> softPost;
-	std::string options;        // modprobe.d `options` (and the running kernel's command line)
+	std::string options;	    // modprobe.d `options` (and the running kernel's command line)
 	std::string installCommand; // modprobe.d `install`
 	bool blacklisted = false;   // modprobe.d `blacklist`
 };
@@ -48,7 +48,7 @@ public:
 
 private:
 	ModuleIndex(KmodContext ctx, KernelTree tree, std::string root)
-		: ctx_(std::move(ctx)), tree_(std::move(tree)), root_(std::move(root))
+	    : ctx_(std::move(ctx)), tree_(std::move(tree)), root_(std::move(root))
 	{
 	}
 	std::optional<ModuleInfo> load(kmod_module *mod);
@@ -57,7 +57,8 @@ private:
 	KernelTree tree_;
 	std::string root_;
 	std::map<std::string, std::optional<ModuleInfo>> cache_;
-	std::set<std::string> blacklist_; // modprobe.d `blacklist` (and the running kernel's cmdline)
+	std::set<std::string>
+		blacklist_; // modprobe.d `blacklist` (and the running kernel's cmdline)
 };
 
 } // namespace modloadd

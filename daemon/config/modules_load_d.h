@@ -1,0 +1,25 @@
+// modules-load.d(5): the files that list modules to load at boot, read as systemd-modules-load
+// does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/conf_files.h"
+#include "config/request.h"
+
+namespace modloadd {
+
+// One line of modules-load.d: a module name or alias. Returns an error text when it cannot be
+// one; nullopt = fine.
+std::optional<std::string> checkModuleName(std::string_view name);
+
+// The requests in one modules-load.d file; bad lines and read failures become diagnostics.
+std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &diags);
+
+// listConfFiles(root, "modules-load.d", ".conf"), then each file parsed in that order.
+std::vector<Request> readModulesLoadD(std::string_view root, Diagnostics &diags);
+
+} // namespace modloadd

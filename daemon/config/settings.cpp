@@ -1,0 +1,207 @@
+// modloadd.conf: the daemon's own configuration, systemd-style INI with drop-ins.
+#include "config/settings.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <fmt/format.h>
+#include <optional>
+
+#include "base/strings.h"
+#include "config/conf_files.h"
+
+namespace modloadd {
+
+namespace {
+
+// Enough for any machine we know; a bigger number is a typo, not a wish.
+constexpr unsigned kMaxWorkers = 1024;
+
+// Sets one key from its value, or returns what a valid value would look like. An empty value
+// resets the key to its default, as assignments do in systemd's configuration files.
+using Setter = std::optional<std::string> (*)(Settings &s, std::string_view value);
+
+std::optional<std::string> setWorkers(Settings &s, std::string_view value)
+{
+	if (value.empty()) {
+		s.workers = Settings{}.workers;
+		return std::nullopt;
+	}
+	unsigned n = 0;
+	auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+	if (ec != std::errc() || end != value.data() + value.size() || n > kMaxWorkers)
+		return fmt::format("a number from 0 (one per CPU) to {}", kMaxWorkers);
+	s.workers = n;
+	return std::nullopt;
+}
+
+std::optional<std::string> setBackend(Settings &s, std::string_view value)
+{
+	if (value.empty())
+		s.backend = Settings{}.backend;
+	else if (value == "kernel")
+		s.backend = BackendKind::Kernel;
+	else if (value == "simulated")
+		s.backend = BackendKind::Simulated;
+	else
+		return "kernel or simulated";
+	return std::nullopt;
+}
+
+std::optional<std::string> setSimulationScript(Settings &s, std::string_view value)
+{
+	// Relative to what? The daemon has no meaningful working directory.
+	if (!value.empty() && value.front() != '/')
+		return "an absolute path";
+	s.simulationScript = value;
+	return std::nullopt;
+}
+
+std::optional<std::string> setInstallCommands(Settings &s, std::string_view value)
+{
+	if (value.empty())
+		s.installCommands = Settings{}.installCommands;
+	else if (value == "deny")
+		s.installCommands = InstallCommands::Deny;
+	else if (value == "run")
+		s.installCommands = InstallCommands::Run;
+	else
+		return "deny or run";
+	return std::nullopt;
+}
+
+std::optional<std::string> setLogTarget(Settings &s, std::string_view value)
+{
+	if (value.empty())
+		s.logTarget = Settings{}.logTarget;
+	else if (value == "auto" || value == "journal" || value == "console")
+		s.logTarget = value;
+	else
+		return "auto, journal or console";
+	return std::nullopt;
+}
+
+struct KeyHandler {
+	std::string_view section;
+	std::string_view key;
+	Setter set;
+};
+
+// The whole schema, like a systemd gperf table: section, key, parser.
+constexpr KeyHandler kKeys[] = {
+	{"Load", "Workers", setWorkers},
+	{"Load", "Backend", setBackend},
+	{"Load", "SimulationScript", setSimulationScript},
+	{"Load", "InstallCommands", setInstallCommands},
+	{"Report", "LogTarget", setLogTarget},
+};
+
+bool knownSection(std::string_view section)
+{
+	return std::any_of(std::begin(kKeys), std::end(kKeys),
+			   [&](const KeyHandler &h) { return h.section == section; });
+}
+
+const KeyHandler *findKey(std::string_view section, std::string_view key)
+{
+	for (const KeyHandler &h : kKeys)
+		if (h.section == section && h.key == key)
+			return &h;
+	return nullptr;
+}
+
+} // namespace
+
+void applySettingsText(Settings &s, std::string_view text, std::string_view displayPath,
+		       Diagnostics &diags)
+{
+	auto warn = [&](unsigned lineNo, std::string message) {
+		diags.push_back({std::string(displayPath), lineNo, std::move(message)});
+	};
+
+	std::optional<std::string> section; // nullopt before the first header
+	bool sectionIgnored = false;	    // unknown or broken header: skip its keys quietly
+
+	unsigned lineNo = 0;
+	size_t pos = 0;
+	while (pos < text.size()) {
+		size_t end = text.find('\n', pos);
+		if (end == std::string_view::npos)
+			end = text.size();
+		std::string_view line = trim(text.substr(pos, end - pos));
+		pos = end + 1;
+		lineNo++;
+
+		if (line.empty() || line.front() == '#' || line.front() == ';')
+			continue;
+
+		if (line.front() == '[') {
+			if (line.size() < 2 || line.back() != ']') {
+				warn(lineNo, fmt::format("Invalid section header '{}', ignoring",
+							 quoteForDiagnostic(line)));
+				section = std::string();
+				sectionIgnored = true;
+				continue;
+			}
+			section = std::string(line.substr(1, line.size() - 2));
+			sectionIgnored = !knownSection(*section);
+			// Said once at the header; repeating it for every key would be noise.
+			if (sectionIgnored)
+				warn(lineNo, fmt::format("Unknown section '{}', ignoring",
+							 quoteForDiagnostic(*section)));
+			continue;
+		}
+
+		if (!section) {
+			warn(lineNo, fmt::format("Assignment outside of any section '{}', ignoring",
+						 quoteForDiagnostic(line)));
+			continue;
+		}
+		if (sectionIgnored)
+			continue;
+
+		size_t eq = line.find('=');
+		if (eq == std::string_view::npos) {
+			warn(lineNo, fmt::format("Missing '=' in '{}', ignoring",
+						 quoteForDiagnostic(line)));
+			continue;
+		}
+		std::string_view key = trim(line.substr(0, eq));
+		std::string_view value = trim(line.substr(eq + 1));
+
+		const KeyHandler *handler = findKey(*section, key);
+		if (!handler) {
+			warn(lineNo, fmt::format("Unknown key '{}' in section [{}], ignoring",
+						 quoteForDiagnostic(key), *section));
+			continue;
+		}
+		if (auto expected = handler->set(s, value))
+			warn(lineNo, fmt::format("Invalid {}= value '{}' (expected {}), ignoring",
+						 key, quoteForDiagnostic(value), *expected));
+	}
+}
+
+Settings readSettings(std::string_view root, Diagnostics &diags)
+{
+	Settings s;
+
+	constexpr std::string_view kMainFile = "/etc/modloadd.conf";
+	std::string text;
+	int r = readConfFileText(rootedPath(root, kMainFile), text);
+	if (r >= 0)
+		applySettingsText(s, text, kMainFile, diags);
+	else if (r != -ENOENT) // every setting has a default; the file is optional
+		diags.push_back(readFailure(kMainFile, r));
+
+	for (const ConfFile &file : listConfFiles(root, "modloadd.conf.d", ".conf", diags)) {
+		r = readConfFileText(file.path, text);
+		if (r < 0) {
+			diags.push_back(readFailure(file.displayPath, r));
+			continue;
+		}
+		applySettingsText(s, text, file.displayPath, diags);
+	}
+	return s;
+}
+
+} // namespace modloadd

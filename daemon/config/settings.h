@@ -1,0 +1,36 @@
+// modloadd.conf: the daemon's own configuration, systemd-style INI with drop-ins.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "config/request.h"
+
+namespace modloadd {
+
+enum class BackendKind { Kernel, Simulated };
+enum class InstallCommands { Deny, Run };
+
+struct Settings {
+	// [Load] Workers= ; 0 = number of online CPUs
+	unsigned workers = 0;
+	// [Load] Backend=kernel|simulated
+	BackendKind backend = BackendKind::Kernel;
+	// [Load] SimulationScript=/path (for the simulated backend)
+	std::string simulationScript;
+	// [Load] InstallCommands=deny|run
+	InstallCommands installCommands = InstallCommands::Deny;
+	// [Report] LogTarget=auto|journal|console
+	std::string logTarget = "auto";
+};
+
+// /etc/modloadd.conf (missing is fine), then the drop-ins modloadd.conf.d/*.conf found with
+// listConfFiles() applied in order: a later assignment wins.
+Settings readSettings(std::string_view root, Diagnostics &diags);
+
+// Apply one INI text to settings (used by readSettings and tests); displayPath names it in
+// diagnostics.
+void applySettingsText(Settings &s, std::string_view text, std::string_view displayPath,
+		       Diagnostics &diags);
+
+} // namespace modloadd

@@ -1,0 +1,320 @@
+// Tests for modloadd.conf and its drop-ins.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <stdlib.h>
+
+#include "base/strings.h"
+#include "config/settings.h"
+
+using namespace modloadd;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fixture root under a fresh mkdtemp() directory, removed when the test ends.
+class TempTree {
+public:
+	TempTree()
+	{
+		std::error_code ec;
+		std::string tmpl =
+			(fs::temp_directory_path(ec) / "modloadd-config-XXXXXX").string();
+		REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+		root_ = tmpl;
+	}
+	~TempTree()
+	{
+		std::error_code ec;
+		fs::remove_all(root_, ec);
+	}
+	TempTree(const TempTree &) = delete;
+	TempTree &operator=(const TempTree &) = delete;
+
+	const std::string &root() const { return root_; }
+	std::string path(std::string_view p) const { return rootedPath(root_, p); }
+
+	void write(std::string_view p, std::string_view content) const
+	{
+		fs::create_directories(fs::path(path(p)).parent_path());
+		std::ofstream(path(p), std::ios::binary) << content;
+	}
+	void symlink(std::string_view target, std::string_view p) const
+	{
+		fs::create_directories(fs::path(path(p)).parent_path());
+		fs::create_symlink(target, path(p));
+	}
+	void mkdir(std::string_view p) const { fs::create_directories(path(p)); }
+
+private:
+	std::string root_;
+};
+
+bool isDefault(const Settings &s)
+{
+	Settings d;
+	return s.workers == d.workers && s.backend == d.backend &&
+	       s.simulationScript == d.simulationScript && s.installCommands == d.installCommands &&
+	       s.logTarget == d.logTarget;
+}
+
+} // namespace
+
+TEST_CASE("given no configuration at all, we should use the defaults quietly", "[settings]")
+{
+	TempTree t;
+	Diagnostics diags;
+	Settings s = readSettings(t.root(), diags);
+	CHECK(s.workers == 0);
+	CHECK(s.backend == BackendKind::Kernel);
+	CHECK(s.simulationScript.empty());
+	CHECK(s.installCommands == InstallCommands::Deny);
+	CHECK(s.logTarget == "auto");
+	CHECK(diags.empty());
+}
+
+TEST_CASE("given every key with a valid value, we should set each", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s,
+			  "# modloadd.conf\n"
+			  "[Load]\n"
+			  "Workers=8\n"
+			  "Backend=simulated\n"
+			  "SimulationScript=/usr/share/modloadd/sim.txt\n"
+			  "InstallCommands=run\n"
+			  "\n"
+			  "[Report]\n"
+			  "LogTarget=console\n",
+			  "/etc/modloadd.conf", diags);
+	CHECK(diags.empty());
+	CHECK(s.workers == 8);
+	CHECK(s.backend == BackendKind::Simulated);
+	CHECK(s.simulationScript == "/usr/share/modloadd/sim.txt");
+	CHECK(s.installCommands == InstallCommands::Run);
+	CHECK(s.logTarget == "console");
+}
+
+TEST_CASE("given the other enum values, we should accept those too", "[settings]")
+{
+	Settings s;
+	s.backend = BackendKind::Simulated;
+	s.installCommands = InstallCommands::Run;
+	Diagnostics diags;
+	applySettingsText(
+		s, "[Load]\nBackend=kernel\nInstallCommands=deny\n[Report]\nLogTarget=journal\n",
+		"x", diags);
+	CHECK(diags.empty());
+	CHECK(s.backend == BackendKind::Kernel);
+	CHECK(s.installCommands == InstallCommands::Deny);
+	CHECK(s.logTarget == "journal");
+	applySettingsText(s, "[Report]\nLogTarget=auto\n", "x", diags);
+	CHECK(s.logTarget == "auto");
+}
+
+TEST_CASE("given Workers at its bounds, we should accept 0 and 1024", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, "[Load]\nWorkers=1024\n", "x", diags);
+	CHECK(s.workers == 1024);
+	applySettingsText(s, "[Load]\nWorkers=0\n", "x", diags);
+	CHECK(s.workers == 0);
+	CHECK(diags.empty());
+}
+
+TEST_CASE("given padding, comments and CRLF endings, we should still read the values", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s,
+			  "; a comment\r\n"
+			  "  # an indented comment\r\n"
+			  "  [Load]  \r\n"
+			  "\r\n"
+			  "  Workers  =  4  \r\n"
+			  "\tBackend\t=\tsimulated\r\n",
+			  "/etc/modloadd.conf", diags);
+	CHECK(diags.empty());
+	CHECK(s.workers == 4);
+	CHECK(s.backend == BackendKind::Simulated);
+}
+
+TEST_CASE("given bad values, we should report each with file and line and keep the setting",
+	  "[settings]")
+{
+	struct Case {
+		std::string line;
+		std::string key;
+	};
+	auto c = GENERATE(values<Case>({
+		{"Workers=abc", "Workers"},
+		{"Workers=1025", "Workers"},
+		{"Workers=-1", "Workers"},
+		{"Workers=4x", "Workers"},
+		{"Workers=+4", "Workers"},
+		{"Workers=99999999999999999999", "Workers"},
+		{"Backend=qemu", "Backend"},
+		{"Backend=Kernel", "Backend"},
+		{"SimulationScript=relative/sim.txt", "SimulationScript"},
+		{"InstallCommands=yes", "InstallCommands"},
+		{"LogTarget=syslog", "LogTarget"},
+	}));
+	INFO(c.line);
+
+	Settings s;
+	s.workers = 3;
+	s.backend = BackendKind::Simulated;
+	s.simulationScript = "/old";
+	s.installCommands = InstallCommands::Run;
+	s.logTarget = "journal";
+	Settings before = s;
+
+	std::string section = c.key == "LogTarget" ? "[Report]" : "[Load]";
+	Diagnostics diags;
+	applySettingsText(s, "# header\n" + section + "\n" + c.line + "\n", "/etc/modloadd.conf",
+			  diags);
+
+	REQUIRE(diags.size() == 1);
+	CHECK(diags[0].file == "/etc/modloadd.conf");
+	CHECK(diags[0].line == 3);
+	CHECK_THAT(diags[0].message, Catch::StartsWith("Invalid " + c.key + "="));
+	CHECK_THAT(diags[0].message, Catch::EndsWith(", ignoring"));
+	CHECK(s.workers == before.workers);
+	CHECK(s.backend == before.backend);
+	CHECK(s.simulationScript == before.simulationScript);
+	CHECK(s.installCommands == before.installCommands);
+	CHECK(s.logTarget == before.logTarget);
+}
+
+TEST_CASE("given an empty value, we should reset that key to its default", "[settings]")
+{
+	Settings s;
+	s.workers = 3;
+	s.backend = BackendKind::Simulated;
+	s.simulationScript = "/old";
+	s.installCommands = InstallCommands::Run;
+	s.logTarget = "journal";
+	Diagnostics diags;
+	applySettingsText(s,
+			  "[Load]\nWorkers=\nBackend=\nSimulationScript=\nInstallCommands=\n"
+			  "[Report]\nLogTarget=\n",
+			  "x", diags);
+	CHECK(diags.empty());
+	CHECK(isDefault(s));
+}
+
+TEST_CASE("given an unknown key, we should report it and apply the rest", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, "[Load]\nWorkers=2\nWorkerz=5\nLogTarget=console\n",
+			  "/etc/modloadd.conf", diags);
+	CHECK(s.workers == 2);
+	// LogTarget belongs to [Report], so under [Load] it is unknown too.
+	CHECK(s.logTarget == "auto");
+	REQUIRE(diags.size() == 2);
+	CHECK(diags[0].line == 3);
+	CHECK(diags[0].message == "Unknown key 'Workerz' in section [Load], ignoring");
+	CHECK(diags[1].line == 4);
+}
+
+TEST_CASE("given an unknown section, we should report it once and ignore its keys", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, "[Bogus]\nWorkers=5\nAnything=1\n[Load]\nWorkers=6\n",
+			  "/etc/modloadd.conf", diags);
+	CHECK(s.workers == 6);
+	REQUIRE(diags.size() == 1);
+	CHECK(diags[0].file == "/etc/modloadd.conf");
+	CHECK(diags[0].line == 1);
+	CHECK(diags[0].message == "Unknown section 'Bogus', ignoring");
+}
+
+TEST_CASE("given malformed lines, we should report each and apply nothing from them", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s,
+			  "Workers=5\n"	 // 1: outside any section
+			  "[Load\n"	 // 2: broken header; its keys are skipped
+			  "Workers=6\n"	 // 3
+			  "[Load]\n"	 // 4
+			  "Workers 7\n"	 // 5: no '='
+			  "Workers=8\n", // 6
+			  "/etc/modloadd.conf", diags);
+	CHECK(s.workers == 8);
+	REQUIRE(diags.size() == 3);
+	CHECK(diags[0].line == 1);
+	CHECK(diags[1].line == 2);
+	CHECK(diags[2].line == 5);
+	for (const Diagnostic &d : diags)
+		CHECK_THAT(d.message, Catch::EndsWith(", ignoring"));
+}
+
+TEST_CASE("given the main file and drop-ins, we should apply them in order with later winning",
+	  "[settings]")
+{
+	TempTree t;
+	t.write("/etc/modloadd.conf", "[Load]\nWorkers=2\nBackend=simulated\n");
+	t.write("/usr/lib/modloadd.conf.d/10-vendor.conf",
+		"[Load]\nWorkers=3\nInstallCommands=run\n[Report]\nLogTarget=journal\n");
+	t.write("/etc/modloadd.conf.d/20-admin.conf", "[Load]\nWorkers=4\n");
+	t.write("/run/modloadd.conf.d/30-runtime.conf", "[Report]\nLogTarget=console\n");
+	Diagnostics diags;
+	Settings s = readSettings(t.root(), diags);
+	CHECK(diags.empty());
+	CHECK(s.workers == 4);			    // 20-admin beats 10-vendor and the main file
+	CHECK(s.backend == BackendKind::Simulated); // only the main file says it
+	CHECK(s.installCommands == InstallCommands::Run); // only 10-vendor says it
+	CHECK(s.logTarget == "console");		  // 30-runtime is applied last
+}
+
+TEST_CASE("given a drop-in in /etc with a vendor drop-in's name, we should apply only /etc's",
+	  "[settings]")
+{
+	TempTree t;
+	t.write("/usr/lib/modloadd.conf.d/10-vendor.conf",
+		"[Load]\nWorkers=3\nBackend=simulated\n");
+	t.write("/etc/modloadd.conf.d/10-vendor.conf", "[Load]\nWorkers=5\n");
+	Diagnostics diags;
+	Settings s = readSettings(t.root(), diags);
+	CHECK(s.workers == 5);
+	CHECK(s.backend == BackendKind::Kernel);
+
+	SECTION("or nothing when /etc masks it")
+	{
+		fs::remove(t.path("/etc/modloadd.conf.d/10-vendor.conf"));
+		t.symlink("/dev/null", "/etc/modloadd.conf.d/10-vendor.conf");
+		CHECK(isDefault(readSettings(t.root(), diags)));
+	}
+}
+
+TEST_CASE("given problems in a drop-in, we should name the drop-in as the user knows it",
+	  "[settings]")
+{
+	TempTree t;
+	t.write("/usr/lib/modloadd.conf.d/10-vendor.conf", "[Load]\n\nWorkers=many\n");
+	Diagnostics diags;
+	readSettings(t.root(), diags);
+	REQUIRE(diags.size() == 1);
+	CHECK(diags[0].file == "/usr/lib/modloadd.conf.d/10-vendor.conf");
+	CHECK(diags[0].line == 3);
+}
+
+TEST_CASE("given an unreadable main file, we should report it and still read the drop-ins",
+	  "[settings]")
+{
+	TempTree t;
+	t.mkdir("/etc/modloadd.conf"); // a directory: unreadable even for root
+	t.write("/etc/modloadd.conf.d/a.conf", "[Load]\nWorkers=7\n");
+	Diagnostics diags;
+	Settings s = readSettings(t.root(), diags);
+	CHECK(s.workers == 7);
+	REQUIRE(diags.size() == 1);
+	CHECK(diags[0].file == "/etc/modloadd.conf");
+	CHECK(diags[0].message == "Failed to read: Is a directory, ignoring");
+}

@@ -1,0 +1,179 @@
+// The modloadd executable end to end on a fixture root with the simulated backend: exit status,
+// journal lines, and the sd_notify protocol over a real NOTIFY_SOCKET.
+#include "tree_support.h"
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace modloadd::testing;
+
+namespace {
+
+std::string daemonBinary()
+{
+	const char *p = getenv("MODLOADD_BINARY");
+	REQUIRE(p);
+	return p;
+}
+
+struct Root {
+	TempDir dir;
+	Root()
+	{
+		std::filesystem::create_directories(dir.path() + "/lib");
+		std::filesystem::create_directory_symlink(fixtureRoot() + "/lib/modules",
+							  dir.path() + "/lib/modules");
+	}
+	std::string runOnce(const std::string &extra, int &status)
+	{
+		return capture(
+			fmt::format("'{}' --once --root '{}' --kernel {} --backend simulated "
+				    "--log-target console {} 2>&1",
+				    daemonBinary(), dir.path(), kFixtureKernel, extra),
+			status);
+	}
+};
+
+size_t count(const std::string &haystack, const std::string &needle)
+{
+	size_t n = 0;
+	for (size_t pos = haystack.find(needle); pos != std::string::npos;
+	     pos = haystack.find(needle, pos + 1))
+		n++;
+	return n;
+}
+
+} // namespace
+
+TEST_CASE("given modules-load.d with shared dependencies, we should insert each module once")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\nfx-chain-b\n");
+	root.dir.write("etc/modules-load.d/b.conf", "fx_dia_left\nfx_chain_a\n");
+	int status = 0;
+	std::string out = root.runOnce("--workers 3", status);
+	INFO(out);
+	CHECK(status == 0);
+	for (auto m : {"fx_chain_a", "fx_chain_b", "fx_chain_c", "fx_dia_top", "fx_dia_left",
+		       "fx_dia_right", "fx_dia_base"})
+		CHECK(count(out, fmt::format("Inserted module '{}'", m)) == 1);
+	CHECK(out.find("Loaded 7 modules (0 already loaded, 0 builtin)") != std::string::npos);
+}
+
+TEST_CASE("given a failing module, we should report it, load the rest, and exit 1 with --once")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf",
+		       "fx_chain_a\nfx_dia_top\nnot_a_module\nbad/line\n");
+	root.dir.write("script", "fx_chain_b:0:ENOEXEC\nfx_dia_base:0:0\n");
+	int status = 0;
+	std::string out =
+		root.runOnce("--simulation-script '" + root.dir.path() + "/script'", status);
+	INFO(out);
+	CHECK(status == 1);
+	CHECK(out.find("Failed to insert module 'fx_chain_b': Exec format error") !=
+	      std::string::npos);
+	CHECK(out.find("Failed to insert module 'fx_chain_a': Exec format error: dependency "
+		       "'fx_chain_b' failed") != std::string::npos);
+	CHECK(out.find("Inserted module 'fx_dia_top'") != std::string::npos);
+	CHECK(out.find("Module 'not_a_module' not found") != std::string::npos);
+	CHECK(out.find("/etc/modules-load.d/a.conf:4:") != std::string::npos);
+	CHECK(out.find("2 failed: fx_chain_b, fx_chain_a") != std::string::npos);
+}
+
+TEST_CASE("given only missing and no-device modules, we should not fail the run")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "not_a_module\nfx_chain_c\n");
+	root.dir.write("script", "fx_chain_c:0:ENODEV\n");
+	int status = 0;
+	std::string out =
+		root.runOnce("--simulation-script '" + root.dir.path() + "/script'", status);
+	INFO(out);
+	CHECK(status == 0);
+	CHECK(out.find("Module 'fx_chain_c' found no device to drive") != std::string::npos);
+}
+
+TEST_CASE("given a root without modules, we should fail clearly")
+{
+	TempDir empty;
+	int status = 0;
+	std::string out = capture(fmt::format("'{}' --once --root '{}' --log-target console 2>&1",
+					      daemonBinary(), empty.path()),
+				  status);
+	CHECK(status == 1);
+	CHECK(out.find("Cannot plan module loading") != std::string::npos);
+}
+
+TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, then STOPPING=1 on "
+	  "SIGTERM")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nnot_a_module\n");
+	std::string sockPath = root.dir.path() + "/notify";
+	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	REQUIRE(sock >= 0);
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	REQUIRE(sockPath.size() < sizeof(addr.sun_path));
+	strcpy(addr.sun_path, sockPath.c_str());
+	REQUIRE(bind(sock, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0);
+
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		setenv("NOTIFY_SOCKET", sockPath.c_str(), 1);
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, STDERR_FILENO);
+		std::string bin = daemonBinary(), r = root.dir.path();
+		execl(bin.c_str(), bin.c_str(), "--root", r.c_str(), "--kernel", kFixtureKernel,
+		      "--backend", "simulated", "--log-target", "console", nullptr);
+		_exit(127);
+	}
+
+	// Collect datagrams until READY=1, bounded by 20 s.
+	std::vector<std::string> messages;
+	auto receive = [&](const std::string &want) {
+		for (int i = 0; i < 200; i++) {
+			pollfd p{sock, POLLIN, 0};
+			if (poll(&p, 1, 100) <= 0)
+				continue;
+			char buf[4096];
+			ssize_t n = recv(sock, buf, sizeof(buf), 0);
+			if (n <= 0)
+				continue;
+			messages.emplace_back(buf, static_cast<size_t>(n));
+			if (messages.back().find(want) != std::string::npos)
+				return true;
+		}
+		return false;
+	};
+	bool ready = receive("READY=1");
+	CHECK(ready);
+	if (ready) {
+		CHECK(messages.back().find(
+			      "STATUS=Loaded 3 modules (0 already loaded, 0 builtin, 1 not "
+			      "found)") != std::string::npos);
+		// Still running after READY: it is a daemon.
+		int status = 0;
+		CHECK(waitpid(pid, &status, WNOHANG) == 0);
+		bool progress = false;
+		for (const std::string &m : messages)
+			progress |= m.find("STATUS=Loading modules:") != std::string::npos;
+		CHECK(progress);
+	}
+	kill(pid, SIGTERM);
+	CHECK(receive("STOPPING=1"));
+	int status = 0;
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK(WEXITSTATUS(status) == 0);
+	close(sock);
+}

@@ -1,0 +1,281 @@
+// Resolution against a real module tree built from the fixture modules (cc -c, depmod -b),
+// judged against modprobe --show-depends on the same tree.
+#include "resolve/boot_plan.h"
+#include "resolve/module_graph.h"
+#include "resolve/module_index.h"
+#include "tree_support.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+using namespace modloadd;
+using namespace modloadd::testing;
+
+namespace {
+
+// A root that shares the fixture modules but has its own /etc, /proc.
+struct Root {
+	TempDir dir;
+	Root()
+	{
+		std::filesystem::create_directories(dir.path() + "/lib");
+		std::filesystem::create_directory_symlink(fixtureRoot() + "/lib/modules",
+							  dir.path() + "/lib/modules");
+		std::filesystem::create_directories(dir.path() + "/etc/modprobe.d");
+	}
+	ModuleGraph graph(const std::vector<std::string> &names, ResolveOptions options = {})
+	{
+		std::string error;
+		auto tree = findKernelTree(dir.path(), std::string(kFixtureKernel), error);
+		REQUIRE(tree);
+		auto index = ModuleIndex::open(dir.path(), *tree, error);
+		REQUIRE(index);
+		std::vector<Request> requests;
+		for (const std::string &n : names)
+			requests.push_back({n, "test:" + n});
+		return buildModuleGraph(*index, requests, options);
+	}
+};
+
+const PlannedModule &find(const ModuleGraph &g, const std::string &name)
+{
+	for (const PlannedModule &m : g.modules)
+		if (m.name == name)
+			return m;
+	FAIL("no module " << name << " in the graph");
+	abort();
+}
+
+std::vector<std::string> after(const ModuleGraph &g, const std::string &name)
+{
+	std::vector<std::string> out;
+	for (const JobEdge &e : find(g, name).waitsFor)
+		out.push_back(g.modules[e.job].name);
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+size_t position(const ModuleGraph &g, const std::string &name)
+{
+	for (size_t i = 0; i < g.modules.size(); i++)
+		if (g.modules[i].name == name)
+			return i;
+	return g.modules.size();
+}
+
+} // namespace
+
+TEST_CASE("given a chain of hard dependencies, we should load it deepest first")
+{
+	Root root;
+	auto g = root.graph({"fx_chain_a"});
+	CHECK(withAction(g, Action::Insert) ==
+	      std::set<std::string>{"fx_chain_a", "fx_chain_b", "fx_chain_c"});
+	CHECK(after(g, "fx_chain_a") == std::vector<std::string>{"fx_chain_b"});
+	CHECK(after(g, "fx_chain_b") == std::vector<std::string>{"fx_chain_c"});
+	CHECK(isLoadOrder(g));
+	// Origins name the direct user only, though modules.dep lists c under a as well.
+	CHECK(find(g, "fx_chain_c").origins ==
+	      std::vector<std::string>{"dependency of fx_chain_b"});
+}
+
+TEST_CASE("given a diamond, we should keep only direct edges and the base once")
+{
+	Root root;
+	auto g = root.graph({"fx_dia_top"});
+	CHECK(g.modules.size() == 4);
+	CHECK(after(g, "fx_dia_top") == std::vector<std::string>{"fx_dia_left", "fx_dia_right"});
+	CHECK(after(g, "fx_dia_left") == std::vector<std::string>{"fx_dia_base"});
+	CHECK(position(g, "fx_dia_base") == 0);
+}
+
+TEST_CASE("given softdeps, we should load pre before and post after the module")
+{
+	Root root;
+	auto g = root.graph({"fx_soft"});
+	CHECK(withAction(g, Action::Insert) ==
+	      std::set<std::string>{"fx_soft", "fx_soft_pre", "fx_soft_post", "fx_soft_hard"});
+	CHECK(after(g, "fx_soft") == std::vector<std::string>{"fx_soft_hard", "fx_soft_pre"});
+	CHECK(after(g, "fx_soft_post") == std::vector<std::string>{"fx_soft"});
+	// Soft edges order but do not carry failure.
+	for (const JobEdge &e : find(g, "fx_soft").waitsFor)
+		CHECK(e.hard == (g.modules[e.job].name == "fx_soft_hard"));
+}
+
+TEST_CASE("given a softdep cycle, we should load both once and not wait forever")
+{
+	Root root;
+	auto g = root.graph({"fx_cyc_x"});
+	CHECK(withAction(g, Action::Insert) == std::set<std::string>{"fx_cyc_x", "fx_cyc_y"});
+	CHECK(isLoadOrder(g));
+	Scheduler s(toJobs(g));
+	size_t attempts = 0;
+	while (auto j = s.next()) {
+		attempts++;
+		s.finish(*j, classifyInsertResult(0));
+	}
+	CHECK(s.done());
+	CHECK(attempts == 2);
+}
+
+TEST_CASE("given aliases and modaliases, we should resolve them as modprobe does")
+{
+	Root root;
+	CHECK(withAction(root.graph({"pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00"}),
+			 Action::Insert) == std::set<std::string>{"fx_alias"});
+	CHECK(withAction(root.graph({"fs-fxfs"}), Action::Insert) ==
+	      std::set<std::string>{"fx_alias"});
+	CHECK(withAction(root.graph({"fx-twin"}), Action::Insert) ==
+	      std::set<std::string>{"fx_twin_a", "fx_twin_b"});
+	CHECK(withAction(root.graph({"dash-name"}), Action::Insert) ==
+	      std::set<std::string>{"dash_name"});
+	CHECK(withAction(root.graph({"dash_name"}), Action::Insert) ==
+	      std::set<std::string>{"dash_name"});
+}
+
+TEST_CASE("given builtin modules and unknown names, we should not plan insertions")
+{
+	Root root;
+	auto g = root.graph({"fixbuiltin", "fs-fxbuiltinfs", "no_such_module_anywhere"});
+	CHECK(withAction(g, Action::Builtin) == std::set<std::string>{"fixbuiltin"});
+	CHECK(withAction(g, Action::Missing) == std::set<std::string>{"no_such_module_anywhere"});
+	CHECK(withAction(g, Action::Insert).empty());
+	CHECK(find(g, "fixbuiltin").origins ==
+	      std::vector<std::string>{"test:fixbuiltin", "test:fs-fxbuiltinfs"});
+}
+
+TEST_CASE("given the same module named many ways, we should plan it once with every origin")
+{
+	Root root;
+	auto g = root.graph({"fx_chain_c", "fx-chain-c", "fx_chain_a", "fx_chain_c"});
+	CHECK(g.modules.size() == 3);
+	auto &c = find(g, "fx_chain_c");
+	CHECK(std::count(c.origins.begin(), c.origins.end(), "test:fx_chain_c") == 1);
+	CHECK(std::count(c.origins.begin(), c.origins.end(), "test:fx-chain-c") == 1);
+}
+
+TEST_CASE("given a modprobe.d blacklist, we should skip the requested module but not a "
+	  "dependency of another request")
+{
+	Root root;
+	root.dir.write("etc/modprobe.d/bl.conf", "blacklist fx_blk_victim\n");
+	auto g = root.graph({"fx_blk_victim"});
+	CHECK(withAction(g, Action::Blacklisted) == std::set<std::string>{"fx_blk_victim"});
+	CHECK(find(g, "fx_blk_victim").reason == "blacklisted in modprobe.d");
+	CHECK(withAction(g, Action::Blacklisted).size() == 1);
+
+	// modprobe loads a blacklisted module as a dependency: so do we.
+	auto g2 = root.graph({"fx_blk_victim", "fx_blk_user"});
+	CHECK(withAction(g2, Action::Insert) ==
+	      std::set<std::string>{"fx_blk_victim", "fx_blk_user"});
+}
+
+TEST_CASE("given a command-line blacklist and live modules, we should honour both")
+{
+	Root root;
+	ResolveOptions options;
+	options.blacklist = {"fx_dia_top"};
+	options.live = {"fx_chain_b"};
+	auto g = root.graph({"fx_dia_top", "fx_chain_a"}, options);
+	CHECK(find(g, "fx_dia_top").action == Action::Blacklisted);
+	CHECK(find(g, "fx_dia_top").reason == "blacklisted on the kernel command line");
+	CHECK(find(g, "fx_chain_b").action == Action::Loaded);
+	CHECK(find(g, "fx_chain_b").waitsFor.empty());
+	// modules.dep lists c under a too; like modprobe, each module is checked on its own.
+	CHECK(find(g, "fx_chain_c").action == Action::Insert);
+	CHECK(find(g, "fx_chain_a").action == Action::Insert);
+}
+
+TEST_CASE("given module_blacklist=, we should refuse the module even as a dependency")
+{
+	Root root;
+	ResolveOptions options;
+	options.forbidden = {"fx_chain_b"};
+	auto g = root.graph({"fx_chain_a"}, options);
+	CHECK(find(g, "fx_chain_b").action == Action::Blacklisted);
+	Scheduler s(toJobs(g));
+	std::vector<std::string> attempted;
+	while (auto j = s.next()) {
+		attempted.push_back(s.job(*j).name);
+		s.finish(*j, classifyInsertResult(0));
+	}
+	// c is in a's modules.dep line and loads as modprobe would load it; a never gets tried.
+	CHECK(attempted == std::vector<std::string>{"fx_chain_c"});
+	size_t a = position(g, "fx_chain_a");
+	CHECK(s.outcome(a)->kind == OutcomeKind::Blacklisted);
+	CHECK(s.outcome(a)->err == 0);
+}
+
+TEST_CASE("given options and install commands in modprobe.d, we should carry or refuse them")
+{
+	Root root;
+	root.dir.write("etc/modprobe.d/x.conf", "options fx_chain_c debug=1 level=3\n"
+						"install fx_dia_top /bin/true\n");
+	auto g = root.graph({"fx_chain_a", "fx_dia_top"});
+	CHECK(find(g, "fx_chain_c").options == "debug=1 level=3");
+	auto &top = find(g, "fx_dia_top");
+	CHECK(top.action == Action::Blacklisted);
+	CHECK(top.reason.find("InstallCommands=deny") != std::string::npos);
+	// Denied: its dependencies are not pulled in for it.
+	CHECK(position(g, "fx_dia_base") == g.modules.size());
+
+	ResolveOptions allow;
+	allow.allowInstallCommands = true;
+	auto g2 = root.graph({"fx_dia_top"}, allow);
+	CHECK(find(g2, "fx_dia_top").action == Action::Insert);
+	CHECK(find(g2, "fx_dia_top").installCommand == "/bin/true");
+}
+
+TEST_CASE("given every fixture name and alias, we should insert exactly what modprobe does")
+{
+	Root root;
+	const std::vector<std::string> names = {
+		"fx_chain_a",	   "fx_chain_b",
+		"fx_chain_c",	   "fx_dia_top",
+		"fx_dia_left",	   "fx_dia_base",
+		"fx_soft",	   "fx_soft_pre",
+		"fx_soft_missing", "fx_alias",
+		"fs-fxfs",	   "fx-alias-plain",
+		"fx-twin",	   "dash-name",
+		"fx-dash-alias",   "fx_uses_builtin",
+		"fx_blk_user",	   "fx_cyc_x",
+		"fx_cyc_y",	   "fixbuiltin",
+		"fs-fxbuiltinfs",  "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00"};
+	for (const std::string &name : names) {
+		CAPTURE(name);
+		auto m = modprobeShowDepends(root.dir.path(), kFixtureKernel,
+					     root.dir.path() + "/etc/modprobe.d", name, true);
+		INFO(m.output);
+		REQUIRE(m.status == 0);
+		auto g = root.graph({name});
+		CHECK(withAction(g, Action::Insert) ==
+		      std::set<std::string>(m.inserts.begin(), m.inserts.end()));
+		CHECK(withAction(g, Action::Builtin) == m.builtins);
+		CHECK(isLoadOrder(g));
+	}
+}
+
+TEST_CASE("given a whole root, we should plan modules-load.d and the command line together")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\n# comment\nfs-fxfs\nnope_mod\n");
+	root.dir.write("usr/lib/modules-load.d/b.conf", "fx_soft\n");
+	root.dir.write("proc/cmdline", "quiet modules_load=fx_dia_top,fixbuiltin "
+				       "modprobe.blacklist=fx_soft\n");
+	root.dir.write("proc/modules", "fx_chain_c 16384 1 fx_chain_b, Live 0x0000000000000000\n");
+	std::string error;
+	auto plan = makeBootPlan({root.dir.path(), std::string(kFixtureKernel), false}, error);
+	REQUIRE(plan);
+	CHECK(plan->requests.size() == 6);
+	CHECK(plan->requests[0].origin == "kernel-cmdline");
+	CHECK(plan->requests[2].origin == "/etc/modules-load.d/a.conf:1");
+	CHECK(plan->requests[5].origin == "/usr/lib/modules-load.d/b.conf:1");
+	auto &g = plan->graph;
+	CHECK(find(g, "fx_chain_c").action == Action::Loaded);
+	CHECK(find(g, "fx_soft").action == Action::Blacklisted);
+	CHECK(find(g, "fixbuiltin").action == Action::Builtin);
+	CHECK(find(g, "nope_mod").action == Action::Missing);
+	CHECK(find(g, "fx_alias").origins ==
+	      std::vector<std::string>{"/etc/modules-load.d/a.conf:3"});
+	CHECK(isLoadOrder(g));
+}

@@ -1,0 +1,132 @@
+// Test support for module-tree tests.
+#include "tree_support.h"
+
+#include "base/strings.h"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sys/wait.h>
+
+namespace modloadd::testing {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir()
+{
+	std::string tmpl = (fs::temp_directory_path() / "modloadd-test.XXXXXX").string();
+	if (!mkdtemp(tmpl.data()))
+		abort();
+	path_ = tmpl;
+}
+
+TempDir::~TempDir()
+{
+	std::error_code ec;
+	fs::remove_all(path_, ec);
+}
+
+void TempDir::write(const std::string &relative, const std::string &content) const
+{
+	fs::path p = fs::path(path_) / relative;
+	fs::create_directories(p.parent_path());
+	std::ofstream(p, std::ios::binary) << content;
+}
+
+std::string capture(const std::string &command, int &status)
+{
+	std::string out;
+	FILE *p = popen(command.c_str(), "r");
+	if (!p) {
+		status = -1;
+		return out;
+	}
+	std::array<char, 4096> buf;
+	size_t n;
+	while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+		out.append(buf.data(), n);
+	int raw = pclose(p);
+	status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+	return out;
+}
+
+void requireTools(const std::vector<std::string> &tools)
+{
+	for (const std::string &t : tools) {
+		int status = 0;
+		capture(fmt::format("PATH=\"$PATH:/sbin:/usr/sbin\" command -v {} >/dev/null", t),
+			status);
+		if (status != 0) {
+			fmt::print(stderr, "SKIP: '{}' is not installed\n", t);
+			exit(77);
+		}
+	}
+}
+
+const std::string &fixtureRoot()
+{
+	static TempDir dir;
+	static std::string root = [] {
+		const char *script = getenv("MODLOADD_FIXTURE_TREE_SCRIPT");
+		if (!script) {
+			fmt::print(stderr,
+				   "MODLOADD_FIXTURE_TREE_SCRIPT is not set (run through meson)\n");
+			abort();
+		}
+		int status = 0;
+		std::string log = capture(
+			fmt::format("'{}' '{}' {} 2>&1", script, dir.path(), kFixtureKernel),
+			status);
+		if (status != 0) {
+			fmt::print(stderr, "building the fixture tree failed:\n{}\n", log);
+			abort();
+		}
+		return dir.path();
+	}();
+	return root;
+}
+
+ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &version,
+				   const std::string &configDir, const std::string &name,
+				   bool useBlacklist)
+{
+	ModprobeAnswer a;
+	a.output = capture(fmt::format("PATH=\"$PATH:/sbin:/usr/sbin\" modprobe -C '{}' -d '{}' -S "
+				       "'{}' {} --show-depends -- '{}' 2>&1",
+				       configDir, root, version, useBlacklist ? "-b" : "", name),
+			   a.status);
+	for (const std::string &line : split(a.output, '\n')) {
+		if (startsWith(line, "insmod ")) {
+			std::string path(trim(line.substr(7)));
+			path = path.substr(0, path.find(' '));
+			std::string file = path.substr(path.rfind('/') + 1);
+			a.inserts.push_back(normalizeModuleName(file.substr(0, file.find(".ko"))));
+		} else if (startsWith(line, "builtin ")) {
+			a.builtins.insert(normalizeModuleName(trim(line.substr(8))));
+		}
+	}
+	return a;
+}
+
+std::set<std::string> withAction(const ModuleGraph &graph, Action action)
+{
+	std::set<std::string> out;
+	for (const PlannedModule &m : graph.modules)
+		if (m.action == action)
+			out.insert(m.name);
+	return out;
+}
+
+bool isLoadOrder(const ModuleGraph &graph)
+{
+	for (size_t i = 0; i < graph.modules.size(); i++)
+		for (const JobEdge &e : graph.modules[i].waitsFor)
+			if (e.job >= i)
+				return false;
+	return true;
+}
+
+} // namespace modloadd::testing

@@ -32,6 +32,9 @@ std::string_view actionName(Action action)
 
 namespace {
 
+constexpr const char *kForbiddenReason =
+	"the kernel refuses it (module_blacklist= on the command line)";
+
 void addUnique(std::vector<std::string> &v, std::string s)
 {
 	if (std::find(v.begin(), v.end(), s) == v.end())
@@ -86,7 +89,9 @@ public:
 				nodes_[n].displayPath = info->displayPath;
 			}
 			nodes_[n].action = Action::Blacklisted;
-			nodes_[n].reason = options_.blacklist.count(nodes_[n].name)
+			const std::string &name = nodes_[n].name;
+			nodes_[n].reason = options_.forbidden.count(name) ? kForbiddenReason
+					   : options_.blacklist.count(name)
 						   ? "blacklisted on the kernel command line"
 						   : "blacklisted in modprobe.d";
 		}
@@ -236,6 +241,33 @@ private:
 		return false;
 	}
 
+	// What the scheduler will decide without an attempt, said in the plan too: a module that
+	// needs a blacklisted one is not loaded; one that needs a missing one will fail.
+	static void markBlockedDependents(ModuleGraph &graph)
+	{
+		for (PlannedModule &m : graph.modules) {
+			if (m.action != Action::Insert)
+				continue;
+			for (const JobEdge &e : m.waitsFor) {
+				const PlannedModule &dep = graph.modules[e.job];
+				if (!e.hard)
+					continue;
+				if (dep.action == Action::Blacklisted) {
+					m.action = Action::Blacklisted;
+					m.reason = fmt::format("dependency '{}' blacklisted",
+							       dep.name);
+					break;
+				}
+				if (dep.action == Action::Missing ||
+				    (dep.action == Action::Insert && !dep.reason.empty())) {
+					m.reason = fmt::format(
+						"will fail: dependency '{}' cannot load", dep.name);
+					break;
+				}
+			}
+		}
+	}
+
 	// Kahn's algorithm, smallest discovery index first, so the order is stable and readable.
 	ModuleGraph ordered()
 	{
@@ -277,6 +309,7 @@ private:
 				e.job = position[e.job];
 			graph.modules.push_back(std::move(m));
 		}
+		markBlockedDependents(graph);
 		return graph;
 	}
 

@@ -8,48 +8,13 @@
 
 #include "base/strings.h"
 #include "config/kernel_cmdline.h"
+#include "temp_tree.h"
 
 using namespace modloadd;
+using modloadd::testing::TempTree;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fixture root under a fresh mkdtemp() directory, removed when the test ends.
-class TempTree {
-public:
-	TempTree()
-	{
-		std::error_code ec;
-		std::string tmpl =
-			(fs::temp_directory_path(ec) / "modloadd-config-XXXXXX").string();
-		REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-		root_ = tmpl;
-	}
-	~TempTree()
-	{
-		std::error_code ec;
-		fs::remove_all(root_, ec);
-	}
-	TempTree(const TempTree &) = delete;
-	TempTree &operator=(const TempTree &) = delete;
-
-	const std::string &root() const { return root_; }
-	std::string path(std::string_view p) const { return rootedPath(root_, p); }
-
-	void write(std::string_view p, std::string_view content) const
-	{
-		fs::create_directories(fs::path(path(p)).parent_path());
-		std::ofstream(path(p), std::ios::binary) << content;
-	}
-	void symlink(std::string_view target, std::string_view p) const
-	{
-		fs::create_directories(fs::path(path(p)).parent_path());
-		fs::create_symlink(target, path(p));
-	}
-
-private:
-	std::string root_;
-};
 
 std::vector<std::string> names(const KernelCmdline &k)
 {

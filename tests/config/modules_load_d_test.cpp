@@ -10,52 +10,23 @@
 
 #include "base/strings.h"
 #include "config/modules_load_d.h"
+#include "temp_tree.h"
 
 using namespace modloadd;
-namespace fs = std::filesystem;
+using modloadd::testing::TempTree;
 
 namespace {
 
-// A fixture root under a fresh mkdtemp() directory, removed when the test ends.
-class TempTree {
-public:
-	TempTree()
-	{
-		std::error_code ec;
-		std::string tmpl =
-			(fs::temp_directory_path(ec) / "modloadd-config-XXXXXX").string();
-		REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-		root_ = tmpl;
-	}
-	~TempTree()
-	{
-		std::error_code ec;
-		fs::remove_all(root_, ec);
-	}
-	TempTree(const TempTree &) = delete;
-	TempTree &operator=(const TempTree &) = delete;
+// A ConfFile for a path in the tree, as listConfFiles() would hand it out.
+ConfFile confFile(const TempTree &t, std::string_view p)
+{
+	return {t.path(p), std::string(p)};
+}
 
-	const std::string &root() const { return root_; }
-	std::string path(std::string_view p) const { return rootedPath(root_, p); }
+} // namespace
+namespace fs = std::filesystem;
 
-	void write(std::string_view p, std::string_view content) const
-	{
-		fs::create_directories(fs::path(path(p)).parent_path());
-		std::ofstream(path(p), std::ios::binary) << content;
-	}
-	void symlink(std::string_view target, std::string_view p) const
-	{
-		fs::create_directories(fs::path(path(p)).parent_path());
-		fs::create_symlink(target, path(p));
-	}
-	void mkdir(std::string_view p) const { fs::create_directories(path(p)); }
-
-	// A ConfFile for a path in the tree, as listConfFiles() would hand it out.
-	ConfFile file(std::string_view p) const { return {path(p), std::string(p)}; }
-
-private:
-	std::string root_;
-};
+namespace {
 
 std::vector<std::string> names(const std::vector<Request> &requests)
 {
@@ -127,7 +98,7 @@ TEST_CASE("given comments, blank lines and padding, we should read only the name
 					      "\tloop\t\n"
 					      "fs-xfs\n");
 	Diagnostics diags;
-	auto requests = parseModulesLoadFile(t.file("/etc/modules-load.d/a.conf"), diags);
+	auto requests = parseModulesLoadFile(confFile(t, "/etc/modules-load.d/a.conf"), diags);
 	CHECK(names(requests) == std::vector<std::string>{"dummy", "loop", "fs-xfs"});
 	CHECK(origins(requests) == std::vector<std::string>{"/etc/modules-load.d/a.conf:7",
 							    "/etc/modules-load.d/a.conf:8",
@@ -141,7 +112,7 @@ TEST_CASE("given CRLF line endings, we should read the names without the carriag
 	TempTree t;
 	t.write("/etc/modules-load.d/dos.conf", "# from Windows\r\ndummy\r\n\r\nloop\r\n");
 	Diagnostics diags;
-	auto requests = parseModulesLoadFile(t.file("/etc/modules-load.d/dos.conf"), diags);
+	auto requests = parseModulesLoadFile(confFile(t, "/etc/modules-load.d/dos.conf"), diags);
 	CHECK(names(requests) == std::vector<std::string>{"dummy", "loop"});
 	CHECK(origins(requests) == std::vector<std::string>{"/etc/modules-load.d/dos.conf:2",
 							    "/etc/modules-load.d/dos.conf:4"});
@@ -153,7 +124,7 @@ TEST_CASE("given a last line without a newline, we should still read it", "[modu
 	TempTree t;
 	t.write("/etc/modules-load.d/a.conf", "dummy\nloop");
 	Diagnostics diags;
-	auto requests = parseModulesLoadFile(t.file("/etc/modules-load.d/a.conf"), diags);
+	auto requests = parseModulesLoadFile(confFile(t, "/etc/modules-load.d/a.conf"), diags);
 	CHECK(names(requests) == std::vector<std::string>{"dummy", "loop"});
 	CHECK(origins(requests).back() == "/etc/modules-load.d/a.conf:2");
 }
@@ -174,7 +145,8 @@ TEST_CASE("given bad lines between good ones, we should report each with file an
 	text += "\ngood3\n";		    // 8
 	t.write("/usr/lib/modules-load.d/mixed.conf", text);
 	Diagnostics diags;
-	auto requests = parseModulesLoadFile(t.file("/usr/lib/modules-load.d/mixed.conf"), diags);
+	auto requests =
+		parseModulesLoadFile(confFile(t, "/usr/lib/modules-load.d/mixed.conf"), diags);
 	CHECK(names(requests) == std::vector<std::string>{"good1", "good2", "good3"});
 	CHECK(origins(requests) ==
 	      std::vector<std::string>{"/usr/lib/modules-load.d/mixed.conf:1",
@@ -207,7 +179,7 @@ TEST_CASE("given a .conf that is a symlink to a directory, we should report it u
 	t.write("/etc/modules-load.d/y.conf", "dummy\n");
 
 	Diagnostics diags;
-	auto requests = parseModulesLoadFile(t.file("/etc/modules-load.d/x.conf"), diags);
+	auto requests = parseModulesLoadFile(confFile(t, "/etc/modules-load.d/x.conf"), diags);
 	CHECK(requests.empty());
 	REQUIRE(diags.size() == 1);
 	CHECK(diags[0].file == "/etc/modules-load.d/x.conf");
@@ -227,7 +199,7 @@ TEST_CASE("given a FIFO named like a file, we should report it without blocking"
 	t.mkdir("/etc/modules-load.d");
 	REQUIRE(::mkfifo(t.path("/etc/modules-load.d/pipe.conf").c_str(), 0644) == 0);
 	Diagnostics diags;
-	auto requests = parseModulesLoadFile(t.file("/etc/modules-load.d/pipe.conf"), diags);
+	auto requests = parseModulesLoadFile(confFile(t, "/etc/modules-load.d/pipe.conf"), diags);
 	CHECK(requests.empty());
 	REQUIRE(diags.size() == 1);
 	CHECK(diags[0].message == "Failed to read: not a regular file, ignoring");
@@ -237,7 +209,7 @@ TEST_CASE("given a file that has gone away, we should report it", "[modules_load
 {
 	TempTree t;
 	Diagnostics diags;
-	auto requests = parseModulesLoadFile(t.file("/etc/modules-load.d/gone.conf"), diags);
+	auto requests = parseModulesLoadFile(confFile(t, "/etc/modules-load.d/gone.conf"), diags);
 	CHECK(requests.empty());
 	REQUIRE(diags.size() == 1);
 	CHECK(diags[0].message == "Failed to read: No such file or directory, ignoring");

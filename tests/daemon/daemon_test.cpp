@@ -23,20 +23,13 @@ std::string daemonBinary()
 	return p;
 }
 
-struct Root {
-	TempDir dir;
-	Root()
-	{
-		std::filesystem::create_directories(dir.path() + "/lib");
-		std::filesystem::create_directory_symlink(fixtureRoot() + "/lib/modules",
-							  dir.path() + "/lib/modules");
-	}
+struct Root : FixtureRoot {
 	std::string runOnce(const std::string &extra, int &status)
 	{
 		return capture(
 			fmt::format("'{}' --once --root '{}' --kernel {} --backend simulated "
 				    "--log-target console {} 2>&1",
-				    daemonBinary(), dir.path(), kFixtureKernel, extra),
+				    daemonBinary(), dir.root(), kFixtureKernel, extra),
 			status);
 	}
 };
@@ -75,7 +68,7 @@ TEST_CASE("given a failing module, we should report it, load the rest, and exit 
 	root.dir.write("script", "fx_chain_b:0:ENOEXEC\nfx_dia_base:0:0\n");
 	int status = 0;
 	std::string out =
-		root.runOnce("--simulation-script '" + root.dir.path() + "/script'", status);
+		root.runOnce("--simulation-script '" + root.dir.root() + "/script'", status);
 	INFO(out);
 	CHECK(status == 1);
 	CHECK(out.find("Failed to insert module 'fx_chain_b': Exec format error") !=
@@ -95,7 +88,7 @@ TEST_CASE("given only missing and no-device modules, we should not fail the run"
 	root.dir.write("script", "fx_chain_c:0:ENODEV\n");
 	int status = 0;
 	std::string out =
-		root.runOnce("--simulation-script '" + root.dir.path() + "/script'", status);
+		root.runOnce("--simulation-script '" + root.dir.root() + "/script'", status);
 	INFO(out);
 	CHECK(status == 0);
 	CHECK(out.find("Module 'fx_chain_c' found no device to drive") != std::string::npos);
@@ -106,7 +99,7 @@ TEST_CASE("given a root without modules, we should fail clearly")
 	TempDir empty;
 	int status = 0;
 	std::string out = capture(fmt::format("'{}' --once --root '{}' --log-target console 2>&1",
-					      daemonBinary(), empty.path()),
+					      daemonBinary(), empty.root()),
 				  status);
 	CHECK(status == 1);
 	CHECK(out.find("Cannot plan module loading") != std::string::npos);
@@ -117,7 +110,7 @@ TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, then ST
 {
 	Root root;
 	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nnot_a_module\n");
-	std::string sockPath = root.dir.path() + "/notify";
+	std::string sockPath = root.dir.root() + "/notify";
 	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	REQUIRE(sock >= 0);
 	sockaddr_un addr{};
@@ -132,7 +125,7 @@ TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, then ST
 		setenv("NOTIFY_SOCKET", sockPath.c_str(), 1);
 		int devnull = open("/dev/null", O_WRONLY);
 		dup2(devnull, STDERR_FILENO);
-		std::string bin = daemonBinary(), r = root.dir.path();
+		std::string bin = daemonBinary(), r = root.dir.root();
 		execl(bin.c_str(), bin.c_str(), "--root", r.c_str(), "--kernel", kFixtureKernel,
 		      "--backend", "simulated", "--log-target", "console", nullptr);
 		_exit(127);

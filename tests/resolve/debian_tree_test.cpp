@@ -38,7 +38,7 @@ struct Debian {
 			abort();
 		}
 		tree = *t;
-		index = ModuleIndex::open(emptyConfig.path(), tree, error);
+		index = ModuleIndex::open(emptyConfig.root(), tree, error);
 		if (!index) {
 			fmt::print(stderr, "{}\n", error);
 			abort();
@@ -133,7 +133,7 @@ TEST_CASE("given 60 names and aliases, we should insert exactly what modprobe in
 	size_t compared = 0;
 	for (const std::string &name : kNames) {
 		CAPTURE(name);
-		auto m = modprobeShowDepends(d.root, d.tree.version, d.emptyConfig.path(), name,
+		auto m = modprobeShowDepends(d.root, d.tree.version, d.emptyConfig.root(), name,
 					     true);
 		INFO(m.output);
 		REQUIRE(m.status == 0);
@@ -175,7 +175,7 @@ TEST_CASE("given names this kernel does not have, we should say missing as modpr
 	Debian &d = debian();
 	for (std::string name : {"e1000e", "usbhid", "no_such_module"}) {
 		CAPTURE(name);
-		auto m = modprobeShowDepends(d.root, d.tree.version, d.emptyConfig.path(), name,
+		auto m = modprobeShowDepends(d.root, d.tree.version, d.emptyConfig.root(), name,
 					     true);
 		CHECK(m.status != 0);
 		auto g = d.graph(name);

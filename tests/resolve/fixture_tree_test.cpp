@@ -14,21 +14,14 @@ using namespace modloadd::testing;
 namespace {
 
 // A root that shares the fixture modules but has its own /etc, /proc.
-struct Root {
-	TempDir dir;
-	Root()
-	{
-		std::filesystem::create_directories(dir.path() + "/lib");
-		std::filesystem::create_directory_symlink(fixtureRoot() + "/lib/modules",
-							  dir.path() + "/lib/modules");
-		std::filesystem::create_directories(dir.path() + "/etc/modprobe.d");
-	}
+struct Root : FixtureRoot {
+	Root() { dir.mkdir("/etc/modprobe.d"); }
 	ModuleGraph graph(const std::vector<std::string> &names, ResolveOptions options = {})
 	{
 		std::string error;
-		auto tree = findKernelTree(dir.path(), std::string(kFixtureKernel), error);
+		auto tree = findKernelTree(dir.root(), std::string(kFixtureKernel), error);
 		REQUIRE(tree);
-		auto index = ModuleIndex::open(dir.path(), *tree, error);
+		auto index = ModuleIndex::open(dir.root(), *tree, error);
 		REQUIRE(index);
 		std::vector<Request> requests;
 		for (const std::string &n : names)
@@ -204,6 +197,14 @@ TEST_CASE("given module_blacklist=, we should refuse the module even as a depend
 	size_t a = position(g, "fx_chain_a");
 	CHECK(s.outcome(a)->kind == OutcomeKind::Blacklisted);
 	CHECK(s.outcome(a)->err == 0);
+	// The plan says so before any attempt.
+	CHECK(find(g, "fx_chain_a").action == Action::Blacklisted);
+	CHECK(find(g, "fx_chain_a").reason == "dependency 'fx_chain_b' blacklisted");
+
+	// Requested directly, the reason is the kernel's refusal, not a modprobe blacklist.
+	auto g2 = root.graph({"fx_chain_b"}, options);
+	CHECK(find(g2, "fx_chain_b").reason ==
+	      "the kernel refuses it (module_blacklist= on the command line)");
 }
 
 TEST_CASE("given options and install commands in modprobe.d, we should carry or refuse them")
@@ -243,8 +244,8 @@ TEST_CASE("given every fixture name and alias, we should insert exactly what mod
 		"fs-fxbuiltinfs",  "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00"};
 	for (const std::string &name : names) {
 		CAPTURE(name);
-		auto m = modprobeShowDepends(root.dir.path(), kFixtureKernel,
-					     root.dir.path() + "/etc/modprobe.d", name, true);
+		auto m = modprobeShowDepends(root.dir.root(), kFixtureKernel,
+					     root.dir.root() + "/etc/modprobe.d", name, true);
 		INFO(m.output);
 		REQUIRE(m.status == 0);
 		auto g = root.graph({name});
@@ -264,7 +265,7 @@ TEST_CASE("given a whole root, we should plan modules-load.d and the command lin
 				       "modprobe.blacklist=fx_soft\n");
 	root.dir.write("proc/modules", "fx_chain_c 16384 1 fx_chain_b, Live 0x0000000000000000\n");
 	std::string error;
-	auto plan = makeBootPlan({root.dir.path(), std::string(kFixtureKernel), false}, error);
+	auto plan = makeBootPlan({root.dir.root(), std::string(kFixtureKernel), false}, error);
 	REQUIRE(plan);
 	CHECK(plan->requests.size() == 6);
 	CHECK(plan->requests[0].origin == "kernel-cmdline");

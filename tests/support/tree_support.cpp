@@ -15,27 +15,6 @@ namespace modloadd::testing {
 
 namespace fs = std::filesystem;
 
-TempDir::TempDir()
-{
-	std::string tmpl = (fs::temp_directory_path() / "modloadd-test.XXXXXX").string();
-	if (!mkdtemp(tmpl.data()))
-		abort();
-	path_ = tmpl;
-}
-
-TempDir::~TempDir()
-{
-	std::error_code ec;
-	fs::remove_all(path_, ec);
-}
-
-void TempDir::write(const std::string &relative, const std::string &content) const
-{
-	fs::path p = fs::path(path_) / relative;
-	fs::create_directories(p.parent_path());
-	std::ofstream(p, std::ios::binary) << content;
-}
-
 std::string capture(const std::string &command, int &status)
 {
 	std::string out;
@@ -78,15 +57,21 @@ const std::string &fixtureRoot()
 		}
 		int status = 0;
 		std::string log = capture(
-			fmt::format("'{}' '{}' {} 2>&1", script, dir.path(), kFixtureKernel),
+			fmt::format("'{}' '{}' {} 2>&1", script, dir.root(), kFixtureKernel),
 			status);
 		if (status != 0) {
 			fmt::print(stderr, "building the fixture tree failed:\n{}\n", log);
 			abort();
 		}
-		return dir.path();
+		return dir.root();
 	}();
 	return root;
+}
+
+FixtureRoot::FixtureRoot()
+{
+	fs::create_directories(dir.root() + "/lib");
+	fs::create_directory_symlink(fixtureRoot() + "/lib/modules", dir.root() + "/lib/modules");
 }
 
 ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &version,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "resolve/module_graph.h"
+#include "temp_tree.h"
 
 #include <optional>
 #include <set>
@@ -10,20 +11,7 @@
 
 namespace modloadd::testing {
 
-// A directory that removes itself.
-class TempDir {
-public:
-	TempDir();
-	~TempDir();
-	TempDir(const TempDir &) = delete;
-	TempDir &operator=(const TempDir &) = delete;
-	const std::string &path() const { return path_; }
-	// Write `content` to path()/relative, creating parent directories.
-	void write(const std::string &relative, const std::string &content) const;
-
-private:
-	std::string path_;
-};
+using TempDir = TempTree;
 
 // Runs a shell command; returns its stdout and sets `status` to its exit status.
 std::string capture(const std::string &command, int &status);
@@ -35,6 +23,12 @@ void requireTools(const std::vector<std::string> &tools);
 // by depmod -b); the root directory. Version kFixtureKernel.
 inline constexpr const char *kFixtureKernel = "6.1.0-fixture";
 const std::string &fixtureRoot();
+
+// A root of its own (/etc, /proc, ...) whose lib/modules is the fixture tree's.
+struct FixtureRoot {
+	TempDir dir;
+	FixtureRoot();
+};
 
 // What `modprobe --show-depends` would do for one name, with modprobe.d from `configDir`.
 struct ModprobeAnswer {

@@ -67,8 +67,12 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 	case OutcomeKind::Failed:
 		priority = LOG_ERR;
 		id = message_id::kFailed;
-		text = fmt::format("Failed to insert module '{}': {}{}{}", module.name,
-				   strerror(outcome.err), cause, origins);
+		// A failure inherited from a dependency was never attempted: say so.
+		text = outcome.cause.empty()
+			       ? fmt::format("Failed to insert module '{}': {}{}", module.name,
+					     strerror(outcome.err), origins)
+			       : fmt::format("Did not insert module '{}': {} ({}){}", module.name,
+					     outcome.cause, strerror(outcome.err), origins);
 		if (!outcome.kernelMessage.empty())
 			text += fmt::format(" — kernel: {}", outcome.kernelMessage);
 		break;

@@ -6,6 +6,7 @@ packages=(
 	meson ninja-build g++ pkg-config
 	libkmod-dev libsystemd-dev libfmt-dev nlohmann-json3-dev catch2
 	systemd kmod gcc dpkg python3
+	qemu-system-x86 debootstrap e2fsprogs
 )
 
 missing=()

@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+// We send CODE_FILE/LINE/FUNC of the caller ourselves; without this the header's macros would add
+// this file's location as a second set.
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 namespace modloadd {

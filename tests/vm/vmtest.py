@@ -1,0 +1,578 @@
+#!/usr/bin/env python3
+"""Tier 3 tests of modloadd: a real kernel in a VM (meson suite 'vm').
+
+    vmtest.py CHECK          run one check (the meson tests are vm-CHECK)
+    vmtest.py --list         the checks
+
+A check needs the results of one or two boots ("scenarios"):
+    main     modloadd image (modloadd.service enabled, systemd-modules-load masked, udev's
+             80-drivers.rules shadowed), plain boot
+    actions  the same image, booted with the restart-stop actions (systemctl restart, SIGHUP,
+             systemctl stop, a snapshot after each)
+    stock    stock image: systemd-modules-load and udev load modules, the baseline
+Boots are expensive (TCG), so the checks of one `meson test` run share them: the first check
+that needs a scenario builds its image and boots it, under a lock; the others wait and read the
+results. "One run" is one meson process; outside meson every invocation boots afresh, unless
+MODLOADD_VM_REUSE=1 (then the last results are read again, whatever changed since).
+
+Everything lives in $MODLOADD_VM_WORKDIR (meson: BUILDDIR/tests/vm/work): the guest build of
+the project (guest-build/, --prefix=/usr), the images and runs/SCENARIO/ (boot.sh's output:
+console.log, collect/). The debootstrap base and the kernel are cached in
+$MODLOADD_VM_CACHE / $MODLOADD_CACHE (default /var/cache/modloadd-test), the kernel root is
+$MODLOADD_DEBIAN_ROOT when set (tools/test.sh sets it).
+
+Exit status: 0 all assertions hold, 1 one failed (each assertion prints "ok" or "FAIL" with its
+evidence), 77 qemu-system-x86_64 is not installed (tools/test.sh installs it).
+"""
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+SRC = os.environ.get("MODLOADD_SOURCE_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TOOLS = os.path.join(SRC, "tools", "vm")
+sys.path.insert(0, TOOLS)
+import summarize as S  # noqa: E402
+
+WORK = os.environ.get("MODLOADD_VM_WORKDIR") or os.path.join(SRC, "build-vm-tests")
+BOOT_TIMEOUT = int(os.environ.get("MODLOADD_VM_BOOT_TIMEOUT", "300"))
+
+SCENARIOS = {
+    "main": {"image": "modloadd", "actions": None},
+    "actions": {"image": "modloadd", "actions": "restart-stop"},
+    "stock": {"image": "stock", "actions": None},
+}
+
+MISSING = "modloadd_no_such_module"
+REFUSED = "nbd"        # options nbd nbds_max=not_a_number: EINVAL from the kernel
+UNKNOWN_PARAM = "tun"  # options tun no_such_param=1: the kernel ignores it and loads tun
+# systemd's own modprobe@.service instances (wanted by mounts and services of systemd 252) load
+# these with modprobe whoever else is configured; modloadd then finds them live.
+# PID 1 itself loads autofs4, ipv6, ip_tables, virtio_rng and qemu_fw_cfg (kmod-setup).
+OTHER_LOADERS_OK = {"modprobe", "systemd (PID 1)"}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --- shared boots --------------------------------------------------------------------------
+
+def run_key():
+    """Identifies this `meson test` run: the parent meson process and its start time."""
+    if os.environ.get("MODLOADD_VM_REUSE") == "1":
+        return "reuse"
+    ppid = os.getppid()
+    try:
+        cmd = open(f"/proc/{ppid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+        start = open(f"/proc/{ppid}/stat").read().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return f"pid-{os.getpid()}-{time.time()}"
+    if "meson" not in cmd:
+        return f"pid-{os.getpid()}-{time.time()}"  # not under meson: a run of its own
+    return f"meson-{ppid}-{start}"
+
+
+class Lock:
+    def __init__(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.f = open(path, "w")
+
+    def __enter__(self):
+        try:
+            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"==> waiting for {self.f.name} (another vm test is building or booting)")
+            fcntl.flock(self.f, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+
+
+def sh(argv, what):
+    log(f"==> {what}: {' '.join(argv)}")
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sys.stderr.write(r.stdout)
+    return r.returncode, r.stdout
+
+
+def stamp_read(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def stamp_write(path, data):
+    with open(path + ".tmp", "w") as f:
+        json.dump(data, f)
+    os.replace(path + ".tmp", path)
+
+
+def ensure_image(name, key):
+    """The image NAME (modloadd|stock), built once per run. Returns (path, error)."""
+    img = os.path.join(WORK, "images", f"{name}.img")
+    stamp = img + ".stamp"
+    st = stamp_read(stamp)
+    if st and (st["key"] == key or key == "reuse"):
+        return img, st.get("error")
+    os.makedirs(os.path.dirname(img), exist_ok=True)
+    argv = ["bash", os.path.join(TOOLS, "make-image.sh"), "--mode", name, "--out", img]
+    if name == "modloadd":
+        argv += ["--build-dir", os.path.join(WORK, "guest-build")]
+    rc, out = sh(argv, f"building the {name} image")
+    err = None
+    if rc != 0:
+        last = out.strip().splitlines()[-1] if out.strip() else ""
+        err = f"make-image.sh --mode {name} failed (exit {rc}): {last}"
+    stamp_write(stamp, {"key": key, "error": err})
+    return img, err
+
+
+def ensure_scenario(name):
+    """Boot scenario NAME once per run; returns (results dir, loaded results or None, error)."""
+    sc = SCENARIOS[name]
+    key = run_key()
+    out = os.path.join(WORK, "runs", name)
+    stamp = os.path.join(WORK, "runs", f"{name}.stamp")
+    with Lock(os.path.join(WORK, "vm.lock")):
+        st = stamp_read(stamp)
+        if not (st and (st["key"] == key or key == "reuse")):
+            img, err = ensure_image(sc["image"], key)
+            if not err:
+                argv = ["bash", os.path.join(TOOLS, "boot.sh"), "--image", img, "--out", out,
+                        "--timeout", str(BOOT_TIMEOUT)]
+                if sc["actions"]:
+                    argv += ["--actions", sc["actions"]]
+                rc, text = sh(argv, f"booting scenario {name}")
+                if rc != 0:
+                    err = (text.strip().splitlines() or [f"boot.sh exit {rc}"])[-1]
+                    # the interesting line is boot.sh's own verdict
+                    for line in text.splitlines():
+                        if line.startswith("boot.sh:"):
+                            err = line
+                            break
+            st = {"key": key, "error": err}
+            stamp_write(stamp, st)
+        else:
+            log(f"==> scenario {name}: reusing the boot of this run ({out})")
+    if st.get("error"):
+        return out, None, st["error"]
+    try:
+        return out, S.load(out), None
+    except (OSError, KeyError, ValueError) as e:
+        return out, None, f"cannot read the results in {out}: {e}"
+
+
+# --- assertions ----------------------------------------------------------------------------
+
+class Check:
+    def __init__(self, name):
+        self.name = name
+        self.failed = 0
+        self.passed = 0
+        self.dirs = []
+
+    def ok(self, cond, what, evidence=""):
+        if cond:
+            self.passed += 1
+            print(f"ok   - {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL - {what}")
+            for line in str(evidence).splitlines():
+                print(f"       {line}")
+        return cond
+
+    def scenario(self, name):
+        out, r, err = ensure_scenario(name)
+        self.dirs.append(out)
+        if err:
+            self.ok(False, f"scenario '{name}' booted and its collector reported", err)
+            return None
+        return r
+
+    def finish(self):
+        print(f"\n{self.name}: {self.passed} passed, {self.failed} failed")
+        if self.failed:
+            for d in self.dirs:
+                print(f"  evidence: {d}/console.log, {d}/collect/ "
+                      f"(python3 {TOOLS}/summarize.py {d})")
+        return 1 if self.failed else 0
+
+
+def entries_for(phase, module, pid=None):
+    out = []
+    for e in phase["journal"]:
+        if S.norm(S.field(e, "MODLOADD_MODULE") or "") == S.norm(module):
+            if pid is None or S.field(e, "_PID") == str(pid):
+                out.append(e)
+    return out
+
+
+def describe(entries):
+    return "\n".join(f"{S.field(e, 'PRIORITY')} {S.field(e, 'MODLOADD_OUTCOME')} ERRNO={S.field(e, 'ERRNO')} "
+                     f"_PID={S.field(e, '_PID')}: {S.field(e, 'MESSAGE')}" for e in entries) or "(no journal entries)"
+
+
+def expected_loaded(r):
+    """Modules that must be live after boot: the modules-load.d names and their dependencies,
+    except the missing name and the module the kernel refuses."""
+    exp = S.expected_modules(r)
+    mods = []
+    for name, deps in exp.items():
+        if name in (MISSING, REFUSED) or not deps:
+            continue
+        for m in deps:
+            if m not in mods:
+                mods.append(m)
+    return mods
+
+
+def loads_by_module(summary):
+    by = {}
+    for ev in summary["loads"]:
+        by.setdefault(ev["module"], []).append(ev)
+    return by
+
+
+def context(c, s):
+    u = s["modloadd"] if s["mode"] == "modloadd" else s["systemd_modules_load"]
+    print(f"# {s['mode']} boot: {json.dumps(u)}")
+    print("# loads by loader: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(s["by_loader"].items())))
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+def check_unit_ready(c):
+    """modloadd.service reaches active via READY=1 and its status carries the summary."""
+    r = c.scenario("main")
+    if not r:
+        return
+    s = S.summary(r)
+    context(c, s)
+    ph = r["phases"]["boot"]
+    u = ph["units"].get("modloadd", {})
+    c.ok(u.get("Type") == "notify", "modloadd.service is Type=notify", f"Type={u.get('Type')}")
+    c.ok(u.get("ActiveState") == "active" and u.get("SubState") == "running",
+         "modloadd.service is active (running) after boot",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} Result={u.get('Result')}")
+    c.ok(u.get("Result") == "success" and u.get("NRestarts") == "0",
+         "it started once, successfully (Result=success, NRestarts=0)",
+         f"Result={u.get('Result')} NRestarts={u.get('NRestarts')}")
+    status = u.get("StatusText", "")
+    m = re.match(r"Loaded (\d+) modules \((\d+) already loaded, (\d+) builtin", status)
+    c.ok(bool(m), "StatusText carries the summary ('Loaded N modules (...)')", f"StatusText={status!r}")
+    # module_load is traced before the module's init runs: count the insertions that stayed.
+    mine = [x for x in s["by_loader"].get("modloadd", []) if x in ph["proc_modules"]]
+    if m:
+        c.ok(int(m.group(1)) == len(mine),
+             f"the summary's count of inserted modules ({m.group(1)}) matches the trace ({len(mine)} module_load events by modloadd)",
+             " ".join(mine))
+    # READY=1: for Type=notify systemd logs "Started" only once READY=1 arrived; the daemon
+    # sends READY=1 together with its summary, so the summary entry comes first.
+    summ = [e for e in ph["journal"] if S.field(e, "MESSAGE_ID") and (S.field(e, "MESSAGE") or "").startswith("Loaded ")]
+    started = [e for e in ph["journal"] if S.field(e, "_PID") == "1" and (S.field(e, "MESSAGE") or "").startswith("Started modloadd.service")]
+    c.ok(bool(summ), "the journal has the summary entry", describe(ph["journal"][-5:]))
+    c.ok(bool(started), "systemd logged 'Started modloadd.service' (the start job completed: READY=1 arrived)",
+         "no such entry; last unit entries:\n" + describe(ph["journal"][-5:]))
+    if summ and started:
+        c.ok(int(S.field(summ[0], "__MONOTONIC_TIMESTAMP")) <= int(S.field(started[0], "__MONOTONIC_TIMESTAMP")),
+             "the start completed after the summary (READY=1 is sent with it), not before",
+             f"summary at {S.field(summ[0], '__MONOTONIC_TIMESTAMP')} us, Started at {S.field(started[0], '__MONOTONIC_TIMESTAMP')} us")
+    active = int(u.get("ActiveEnterTimestampMonotonic", "0") or 0)
+    last = max((ev["ts"] for ev in s["loads"] if ev["loader"] == "modloadd"), default=0)
+    c.ok(active >= last * 1e6, "the unit became active after its last module insertion",
+         f"ActiveEnterTimestampMonotonic={active / 1e6:.3f}s, last module_load by modloadd at {last:.3f}s")
+    sysinit = ph["units"].get("sysinit.target", {})
+    si = int(sysinit.get("ActiveEnterTimestampMonotonic", "0") or 0)
+    c.ok(si >= active > 0, "sysinit.target was reached after modloadd.service became active (Before=sysinit.target)",
+         f"modloadd active at {active / 1e6:.3f}s, sysinit.target at {si / 1e6:.3f}s")
+    rss = ph["rss_kb"].get("modloadd")
+    c.ok(rss is not None, f"modloadd's VmRSS was read ({rss} kB; systemd-udevd {ph['rss_kb'].get('systemd-udevd')} kB)")
+
+
+def check_modules_loaded(c):
+    """Every modules-load.d module and its dependencies is live, inserted once, by modloadd."""
+    r = c.scenario("main")
+    if not r:
+        return
+    s = S.summary(r)
+    context(c, s)
+    ph = r["phases"]["boot"]
+    exp = expected_loaded(r)
+    c.ok(len(exp) >= 15, f"the guest's modprobe --show-depends expands the configuration to {len(exp)} modules",
+         json.dumps(S.expected_modules(r)))
+    missing = [m for m in exp if m not in ph["proc_modules"]]
+    c.ok(not missing, "all of them are in /proc/modules", "missing: " + " ".join(missing))
+    by = loads_by_module(s)
+    outs = S.outcomes(ph)
+    for m in exp:
+        evs = by.get(m, [])
+        loaders = [ev["loader"] for ev in evs]
+        if len(evs) != 1:
+            c.ok(False, f"{m}: exactly one module_load in the trace", f"{len(evs)} events: {evs}")
+            continue
+        if loaders[0] == "modloadd":
+            kinds = [S.field(e, "MODLOADD_OUTCOME") for e in outs.get(m, [])]
+            c.ok(kinds == ["inserted"], f"{m}: inserted by modloadd (trace comm {evs[0]['comm']}, tgid {evs[0]['tgid']}) and reported once as inserted",
+                 describe(outs.get(m, [])))
+        elif loaders[0] in OTHER_LOADERS_OK:
+            kinds = [S.field(e, "MODLOADD_OUTCOME") for e in outs.get(m, [])]
+            # systemd's modprobe@ units and PID 1 run alongside modloadd: whoever comes first
+            # inserts, the other finds the module live (or gets EEXIST).
+            c.ok(kinds == ["already loaded"],
+                 f"{m}: inserted by {loaders[0]} ({evs[0]['comm']}-{evs[0]['pid']}: systemd's own modprobe@{m}.service"
+                 f" or PID 1), and modloadd reported it as already loaded",
+                 describe(outs.get(m, [])) + f"\ntrace: {evs[0]}")
+        else:
+            c.ok(False, f"{m}: inserted by modloadd", f"inserted by {loaders[0]}: {evs[0]}")
+    for bad in ("systemd-modules-load", "udev"):
+        c.ok(bad not in s["by_loader"], f"no module was inserted by {bad} (takeover: masked / 80-drivers.rules shadowed)",
+             " ".join(s["by_loader"].get(bad, [])))
+    twice = {m: len(v) for m, v in by.items() if len(v) > 1}
+    c.ok(not twice, "no module has two module_load events", json.dumps(twice))
+    sml = ph["units"].get("systemd-modules-load", {})
+    c.ok(sml.get("LoadState") == "masked" and sml.get("ActiveState") == "inactive",
+         "systemd-modules-load.service is masked and did not run",
+         f"LoadState={sml.get('LoadState')} ActiveState={sml.get('ActiveState')}")
+    threads = {ev["pid"] for ev in s["loads"] if ev["loader"] == "modloadd"}
+    c.ok(all(ev["comm"] == "modloadd" for ev in s["loads"] if ev["loader"] == "modloadd"),
+         f"the trace names modloadd's worker threads 'modloadd' (threads {sorted(threads)}, process {sorted(S.modloadd_pids(ph))})")
+
+
+def check_missing_module(c):
+    """A name no module has is reported (MODLOADD_MODULE=...) and does not fail the unit."""
+    r = c.scenario("main")
+    if not r:
+        return
+    ph = r["phases"]["boot"]
+    es = entries_for(ph, MISSING)
+    c.ok(len(es) == 1, f"one journal entry of modloadd.service has MODLOADD_MODULE={MISSING}", describe(es))
+    if es:
+        e = es[0]
+        c.ok(S.field(e, "MODLOADD_OUTCOME") == "not found" and S.field(e, "ERRNO") == "2",
+             "it says 'not found', ERRNO=2 (ENOENT)", describe(es))
+        c.ok(S.field(e, "PRIORITY") == "4", "at warning priority (4)", describe(es))
+        origin = S.field(e, "MODLOADD_ORIGIN") or ""
+        c.ok(re.fullmatch(r"/etc/modules-load\.d/modloadd-vm\.conf:\d+", origin) is not None,
+             f"MODLOADD_ORIGIN names the file and line that asked for it ({origin})", json.dumps(e, indent=1))
+        c.ok(bool(S.field(e, "MESSAGE_ID")), f"it has a MESSAGE_ID ({S.field(e, 'MESSAGE_ID')})")
+    q = ph["by_module"].get(MISSING, [])
+    c.ok(any(S.field(e, "_SYSTEMD_UNIT") == "modloadd.service" for e in q),
+         f"`journalctl MODLOADD_MODULE={MISSING}` in the guest finds it", describe(q))
+    u = ph["units"].get("modloadd", {})
+    c.ok(u.get("ActiveState") == "active", "modloadd.service is still active", f"ActiveState={u.get('ActiveState')}")
+    c.ok("1 not found" in (u.get("StatusText") or ""), "StatusText counts it ('1 not found')", u.get("StatusText"))
+    c.ok(MISSING not in (u.get("StatusText") or "").split("failed:")[-1] or "failed:" not in (u.get("StatusText") or ""),
+         "it is not among the failed modules of StatusText", u.get("StatusText"))
+
+
+def check_refused_module(c):
+    """A module the kernel refuses is reported failed with ERRNO and the kernel's reason.
+
+    The refusal: an invalid parameter value from modprobe.d (nbd nbds_max=not_a_number). The
+    other modules still load. An unknown parameter (tun no_such_param=1) is only a kernel warning.
+    """
+    r = c.scenario("main")
+    if not r:
+        return
+    ph = r["phases"]["boot"]
+    es = entries_for(ph, REFUSED)
+    c.ok(len(es) == 1, f"one journal entry for {REFUSED}", describe(es))
+    if es:
+        e = es[0]
+        c.ok(S.field(e, "MODLOADD_OUTCOME") == "failed" and S.field(e, "ERRNO") == "22",
+             f"{REFUSED} is reported failed with ERRNO=22 (EINVAL)", describe(es))
+        c.ok(S.field(e, "PRIORITY") == "3", "at error priority (3)", describe(es))
+        km = S.field(e, "MODLOADD_KERNEL_MESSAGE") or ""
+        c.ok("invalid for parameter" in km and "nbds_max" in km,
+             f"MODLOADD_KERNEL_MESSAGE carries the kernel's reason ({km!r})", json.dumps(e, indent=1))
+        c.ok((S.field(e, "MODLOADD_OPTIONS") or "") == "nbds_max=not_a_number",
+             f"MODLOADD_OPTIONS shows the options from modprobe.d ({S.field(e, 'MODLOADD_OPTIONS')!r})")
+    q = ph["by_module"].get(REFUSED, [])
+    c.ok(any(S.field(x, "MODLOADD_OUTCOME") == "failed" for x in q),
+         f"`journalctl MODLOADD_MODULE={REFUSED}` in the guest finds the failure", describe(q))
+    c.ok(REFUSED not in ph["proc_modules"], f"{REFUSED} is not in /proc/modules")
+    u = ph["units"].get("modloadd", {})
+    st = u.get("StatusText") or ""
+    c.ok(st.endswith(f"1 failed: {REFUSED}"), f"StatusText names it as the one failure ({st!r})")
+    c.ok(u.get("ActiveState") == "active", "modloadd.service is still active (a failed module does not fail the unit)",
+         f"ActiveState={u.get('ActiveState')} Result={u.get('Result')}")
+    others = [m for m in expected_loaded(r) if m not in ph["proc_modules"]]
+    c.ok(not others, "every other configured module and dependency still loaded", "missing: " + " ".join(others))
+    # tun no_such_param=1: Linux 6.1 ignores unknown parameters (a warning), the module loads.
+    t = entries_for(ph, UNKNOWN_PARAM)
+    c.ok([S.field(x, "MODLOADD_OUTCOME") for x in t] == ["inserted"] and UNKNOWN_PARAM in ph["proc_modules"],
+         f"{UNKNOWN_PARAM} (options {UNKNOWN_PARAM} no_such_param=1) is inserted: the kernel ignores unknown parameters",
+         describe(t))
+    c.ok(any((S.field(x, "MODLOADD_OPTIONS") or "") == "no_such_param=1" for x in t),
+         f"modloadd passed the modprobe.d option to {UNKNOWN_PARAM} (MODLOADD_OPTIONS=no_such_param=1)", describe(t))
+    dmesg = S.read(os.path.join(r["dir"], "dmesg.txt")) or S.read(os.path.join(ph["dir"], "dmesg.txt")) or ""
+    c.ok(f"{UNKNOWN_PARAM}: unknown parameter 'no_such_param' ignored" in dmesg,
+         "the kernel logged \"tun: unknown parameter 'no_such_param' ignored\"")
+
+
+def check_restart_stop(c):
+    """Restart, SIGHUP and stop: no errors, nothing inserted twice, 'already loaded' after restart."""
+    r = c.scenario("actions")
+    if not r:
+        return
+    boot = r["phases"].get("boot")
+    acts = r["actions"]
+    for label in ("restart", "hup", "stop"):
+        a = acts.get(label, {})
+        c.ok(a.get("rc") == "0", f"`{a.get('cmd', label)}` exits 0", f"exit {a.get('rc')}: {a.get('out')}")
+    for p in ("after-restart", "after-hup", "after-stop"):
+        c.ok(p in r["phases"], f"the collector took the {p} snapshot", ", ".join(r["phases"]))
+    if not boot or "after-restart" not in r["phases"]:
+        return
+    b = S.summary(r, "boot")
+    context(c, b)
+    c.ok(b["modloadd"]["ActiveState"] == "active", "boot: modloadd.service active", json.dumps(b["modloadd"]))
+    pid0 = b["modloadd"]["MainPID"]
+
+    ar = r["phases"]["after-restart"]
+    sr = S.summary(r, "after-restart")
+    u = ar["units"].get("modloadd", {})
+    pid1 = u.get("MainPID")
+    c.ok(u.get("ActiveState") == "active" and u.get("SubState") == "running" and pid1 not in (None, "0", pid0),
+         f"after restart: active (running) with a new MainPID ({pid0} -> {pid1})",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} Result={u.get('Result')}")
+    c.ok(u.get("NRestarts") == "0", "a manual restart is not counted as an automatic one (NRestarts=0)", f"NRestarts={u.get('NRestarts')}")
+    twice = {m: len(v) for m, v in loads_by_module(sr).items() if len(v) > 1}
+    c.ok(not twice, "after restart the trace has no second module_load for any module", json.dumps(twice))
+    c.ok(len(sr["loads"]) == len(b["loads"]), f"no module_load at all since the boot snapshot ({len(b['loads'])} -> {len(sr['loads'])})",
+         json.dumps([ev for ev in sr["loads"] if ev not in b["loads"]]))
+    exp = [n for n in r["requested"] if n not in (MISSING, REFUSED)]
+    for n in exp:
+        es = entries_for(ar, n, pid1)
+        c.ok([S.field(e, "MODLOADD_OUTCOME") for e in es] == ["already loaded"],
+             f"after restart the new daemon reports {n} as already loaded", describe(es))
+    inserted = [e for e in ar["journal"] if S.field(e, "_PID") == pid1 and S.field(e, "MODLOADD_OUTCOME") == "inserted"]
+    c.ok(not inserted, "after restart the new daemon inserted nothing", describe(inserted))
+    st = u.get("StatusText") or ""
+    m = re.match(r"Loaded 0 modules \((\d+) already loaded", st)
+    c.ok(bool(m) and int(m.group(1)) >= len(exp),
+         f"after restart StatusText says 0 inserted, at least {len(exp)} already loaded ({st!r})")
+    errs_old = [e for e in ar["journal"] if S.field(e, "_PID") == pid0 and int(S.field(e, "PRIORITY") or 6) <= 3
+                and S.field(e, "MODLOADD_MODULE") != REFUSED]
+    c.ok(not errs_old, "the old daemon logged no error (besides the refused module at boot), stopping included", describe(errs_old))
+
+    if "after-hup" in r["phases"]:
+        ah = r["phases"]["after-hup"]
+        u = ah["units"].get("modloadd", {})
+        c.ok(u.get("ActiveState") == "active" and u.get("MainPID") == pid1,
+             "after SIGHUP: still active, same process", f"ActiveState={u.get('ActiveState')} MainPID={u.get('MainPID')}")
+        hup = [e for e in ah["journal"] if "SIGHUP" in (S.field(e, "MESSAGE") or "")]
+        c.ok(bool(hup), "the daemon logged that it received SIGHUP", describe(ah["journal"][-3:]))
+
+    if "after-stop" in r["phases"]:
+        st_ph = r["phases"]["after-stop"]
+        ss = S.summary(r, "after-stop")
+        u = st_ph["units"].get("modloadd", {})
+        c.ok(u.get("ActiveState") == "inactive" and u.get("Result") == "success" and u.get("ExecMainStatus") == "0",
+             "after stop: inactive, Result=success, exit status 0",
+             f"ActiveState={u.get('ActiveState')} Result={u.get('Result')} ExecMainStatus={u.get('ExecMainStatus')} ExecMainCode={u.get('ExecMainCode')}")
+        gone = [m for m in expected_loaded(r) if m not in st_ph["proc_modules"]]
+        c.ok(not gone, "stopping the daemon leaves the modules loaded", "gone: " + " ".join(gone))
+        c.ok(len(ss["loads"]) == len(b["loads"]), "still no new module_load after stop")
+        errs = [e for e in st_ph["journal"] if S.field(e, "_PID") == pid1 and int(S.field(e, "PRIORITY") or 6) <= 3
+                and S.field(e, "MODLOADD_MODULE") != REFUSED]
+        c.ok(not errs, "no error entries from the daemon besides the refused module", describe(errs))
+
+
+def check_stock_baseline(c):
+    """Stock Debian's systemd-modules-load loads the same set (the comparison baseline)."""
+    r = c.scenario("stock")
+    if not r:
+        return
+    s = S.summary(r)
+    context(c, s)
+    ph = r["phases"]["boot"]
+    exp = expected_loaded(r)
+    missing = [m for m in exp if m not in ph["proc_modules"]]
+    c.ok(not missing, f"stock: the {len(exp)} configured modules and dependencies are in /proc/modules", "missing: " + " ".join(missing))
+    by = loads_by_module(s)
+    wrong = {m: [ev["loader"] for ev in by.get(m, [])] for m in exp
+             if [ev["loader"] for ev in by.get(m, [])] not in (["systemd-modules-load"], ["modprobe"], ["systemd (PID 1)"])}
+    c.ok(not wrong, "stock: each was inserted once, by systemd-modules-load (or systemd's modprobe@ units / PID 1)", json.dumps(wrong))
+    c.ok("modloadd" not in s["by_loader"], "stock: modloadd did not run")
+    sml = ph["units"].get("systemd-modules-load", {})
+    c.ok(sml.get("ActiveState") == "failed" and sml.get("Result") == "exit-code",
+         "stock: systemd-modules-load.service fails on the missing name and the refused module (as expected)",
+         f"ActiveState={sml.get('ActiveState')} Result={sml.get('Result')}")
+    c.ok(REFUSED not in ph["proc_modules"], f"stock: {REFUSED} is refused by the kernel too")
+    main = c.scenario("main")
+    if main:
+        m = S.summary(main)
+        a = set(exp) & ph["proc_modules"]
+        b = set(expected_loaded(main)) & main["phases"]["boot"]["proc_modules"]
+        c.ok(a == b, f"modloadd and stock end with the same configured set live ({len(a)} modules)",
+             f"only stock: {sorted(a - b)}; only modloadd: {sorted(b - a)}")
+        print(f"# udev drivers (stock only, 80-drivers.rules shadowed under modloadd): {' '.join(s['by_loader'].get('udev', []))}")
+        print("# timing, one boot each (tools/vm/compare.sh takes medians):")
+        for label, key in S.TABLE_ROWS:
+            print(f"#   {label:<38} stock {S.fmt_s(s['times'][key]):>8}   modloadd {S.fmt_s(m['times'][key]):>8}")
+
+
+def check_journal_fields(c):
+    """Each modloadd journal entry carries one value per field (no duplicated CODE_* fields)."""
+    r = c.scenario("main")
+    if not r:
+        return
+    ph = r["phases"]["boot"]
+    mine = [e for e in ph["journal"] if S.field(e, "_PID") != "1"]
+    c.ok(bool(mine), f"modloadd wrote {len(mine)} journal entries")
+    need = ("MESSAGE_ID", "MODLOADD_MODULE", "MODLOADD_OUTCOME")
+    lacking = [e for e in mine if S.field(e, "MODLOADD_MODULE") and not all(S.field(e, k) for k in need)]
+    c.ok(not lacking, f"every per-module entry has {', '.join(need)}", describe(lacking))
+    single = {"MESSAGE", "PRIORITY", "MESSAGE_ID", "MODLOADD_MODULE", "MODLOADD_OUTCOME", "ERRNO",
+              "CODE_FILE", "CODE_LINE", "CODE_FUNC", "MODLOADD_KERNEL_MESSAGE", "MODLOADD_OPTIONS"}
+    dup = {}
+    for e in mine:
+        for k in single:
+            if isinstance(e.get(k), list) and e[k] and not isinstance(e[k][0], int):
+                dup.setdefault(k, e[k])
+    c.ok(not dup, "no field that has one meaning appears twice in an entry",
+         "\n".join(f"{k}={v}" for k, v in sorted(dup.items())))
+
+
+CHECKS = {
+    "unit-ready": check_unit_ready,
+    "modules-loaded": check_modules_loaded,
+    "missing-module": check_missing_module,
+    "refused-module": check_refused_module,
+    "restart-stop": check_restart_stop,
+    "stock-baseline": check_stock_baseline,
+    "journal-fields": check_journal_fields,
+}
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == "--list":
+        for name, fn in CHECKS.items():
+            print(f"vm-{name}: {fn.__doc__.strip().splitlines()[0]}")
+        return 0
+    if len(argv) != 2 or argv[1] not in CHECKS:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        print("checks: " + " ".join(CHECKS), file=sys.stderr)
+        return 2
+    if not shutil.which("qemu-system-x86_64"):
+        print("SKIP: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86; tools/test.sh does)",
+              file=sys.stderr)
+        return 77
+    c = Check("vm-" + argv[1])
+    print(f"# vm-{argv[1]}: {CHECKS[argv[1]].__doc__.strip().splitlines()[0]}")
+    CHECKS[argv[1]](c)
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# make-image.sh --mode modloadd|stock --out IMG [options] — a bootable ext4 root image for the
+# modloadd VM test bed (boot it with tools/vm/boot.sh).
+#
+#   --mode modloadd      install modloadd, enable modloadd.service and take over: mask
+#                        systemd-modules-load.service and shadow udev's 80-drivers.rules
+#   --mode stock         Debian as shipped: systemd-modules-load and udev load modules
+#   --out IMG            the image (written as IMG.tmp, then renamed); IMG.meta says which kernel
+#                        it is for (boot.sh reads it)
+#   --extra-conf FILE    also install FILE into the guest's /etc/modules-load.d/ (repeatable)
+#   --actions FILE       install FILE as /etc/modloadd-vm/actions.d/NAME.sh, run by the collector
+#                        when the kernel command line says modloadd_vm.actions=NAME (repeatable);
+#                        the scripts of tools/vm/guest/actions.d/ are always installed
+#   --keep-udev-drivers  modloadd mode without shadowing 80-drivers.rules (udev keeps loading
+#                        device drivers, as modloadd(8) recommends for now)
+#   --build-dir DIR      the guest build of this project, configured with --prefix=/usr
+#                        (default: REPO/build-vm; configured and built when needed)
+#   --cache DIR          base and kernel cache (default: $MODLOADD_VM_CACHE or
+#                        /var/cache/modloadd-test/vm)
+#   --size SIZE          file system size (default 2G; sparse)
+#
+# The guest configuration is tools/vm/guest/modules-load.d/ and modprobe.d/; the collector is
+# tools/vm/guest/collect.sh with its unit. No mounting: mkfs.ext4 -d fills the file system.
+set -euo pipefail
+# shellcheck source=tools/vm/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+MODE='' OUTIMG='' BUILD_DIR=$REPO/build-vm SIZE=2G KEEP_UDEV=0
+EXTRA_CONF=() ACTIONS=()
+CACHE=$MODLOADD_VM_CACHE
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--mode) MODE=$2; shift 2 ;;
+	--out) OUTIMG=$2; shift 2 ;;
+	--extra-conf) EXTRA_CONF+=("$2"); shift 2 ;;
+	--actions) ACTIONS+=("$2"); shift 2 ;;
+	--keep-udev-drivers) KEEP_UDEV=1; shift ;;
+	--build-dir) BUILD_DIR=$2; shift 2 ;;
+	--cache) CACHE=$2; shift 2 ;;
+	--size) SIZE=$2; shift 2 ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+done
+[[ $MODE == modloadd || $MODE == stock ]] || die "--mode modloadd|stock is required"
+[[ -n $OUTIMG ]] || die "--out IMG is required"
+for f in "${EXTRA_CONF[@]}" "${ACTIONS[@]}"; do [[ -f $f ]] || die "no such file: $f"; done
+need_root
+need_tools e2fsprogs:mkfs.ext4 kmod:depmod
+if [[ $MODE == modloadd ]]; then
+	need_tools meson:meson ninja-build:ninja
+fi
+
+GUEST=$VM_TOOLS/guest
+mkdir -p "$CACHE" "$(dirname "$OUTIMG")"
+OUTIMG=$(cd "$(dirname "$OUTIMG")" && pwd)/$(basename "$OUTIMG")
+
+BASE=$(bash "$VM_TOOLS/make-base.sh" "$CACHE")
+KROOT=$(kernel_root)
+KVER=$(kernel_version "$KROOT")
+
+# The project, built for the guest's prefix, before the staging copy (fail early).
+if [[ $MODE == modloadd ]]; then
+	if [[ ! -f $BUILD_DIR/build.ninja ]]; then
+		step "configuring the guest build $BUILD_DIR (--prefix=/usr -Dtests=false)"
+		meson setup "$BUILD_DIR" "$REPO" --prefix=/usr -Dtests=false >&2
+	fi
+	step "building $BUILD_DIR"
+	ninja -C "$BUILD_DIR" >&2
+	prefix=$(meson introspect --buildoptions "$BUILD_DIR" |
+		python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+	[[ $prefix == /usr ]] || die "$BUILD_DIR has prefix $prefix; the guest build wants --prefix=/usr"
+fi
+
+STAGING=$(mktemp -d "$(dirname "$OUTIMG")/.staging.XXXXXX")
+trap 'rm -rf "$STAGING" "$OUTIMG.tmp"' EXIT
+step "staging $MODE image from $(basename "$BASE") in $STAGING"
+cp -a "$BASE/." "$STAGING/"
+rm -f "$STAGING/.complete"
+
+step "adding the modules of kernel $KVER"
+mkdir -p "$STAGING/lib/modules"
+cp -a "$KROOT/lib/modules/$KVER" "$STAGING/lib/modules/"
+# The guest's own depmod and depmod.d rewrite the indexes.
+chroot "$STAGING" depmod -a "$KVER"
+cp "$KROOT/boot/config-$KVER" "$STAGING/boot/" 2>/dev/null || true
+
+step "writing the test configuration"
+install -m 0644 "$GUEST"/modules-load.d/*.conf -t "$STAGING/etc/modules-load.d/"
+for f in "${EXTRA_CONF[@]}"; do install -m 0644 "$f" -t "$STAGING/etc/modules-load.d/"; done
+install -m 0644 "$GUEST"/modprobe.d/*.conf -t "$STAGING/etc/modprobe.d/"
+mkdir -p "$STAGING/etc/modloadd-vm/actions.d"
+echo "$MODE" >"$STAGING/etc/modloadd-vm/mode"
+install -m 0644 "$GUEST"/actions.d/*.sh -t "$STAGING/etc/modloadd-vm/actions.d/"
+for f in "${ACTIONS[@]}"; do
+	n=$(basename "$f")
+	install -m 0644 "$f" "$STAGING/etc/modloadd-vm/actions.d/${n%.sh}.sh"
+done
+
+step "installing the collector"
+install -D -m 0755 "$GUEST/collect.sh" "$STAGING/usr/local/lib/modloadd-vm/collect.sh"
+install -m 0644 "$GUEST/modloadd-vm-collect.service" -t "$STAGING/etc/systemd/system/"
+systemctl --root="$STAGING" enable modloadd-vm-collect.service >&2
+
+if [[ $MODE == modloadd ]]; then
+	step "installing modloadd (meson install --destdir)"
+	meson install -C "$BUILD_DIR" --destdir "$STAGING" --no-rebuild --quiet >&2
+	missing=$(chroot "$STAGING" ldd /usr/libexec/modloadd /usr/bin/modloadctl 2>&1 | grep 'not found' || true)
+	[[ -z $missing ]] || die "the guest lacks libraries modloadd needs (add them to make-base.sh):
+$missing"
+	chroot "$STAGING" journalctl --update-catalog >&2
+	step "enabling modloadd.service and taking over"
+	systemctl --root="$STAGING" enable modloadd.service >&2
+	systemctl --root="$STAGING" mask systemd-modules-load.service >&2
+	if [[ $KEEP_UDEV == 0 ]]; then
+		# An empty file of the same name in /etc shadows /lib/udev/rules.d/80-drivers.rules:
+		# udev's kmod builtin no longer loads drivers for devices.
+		mkdir -p "$STAGING/etc/udev/rules.d"
+		: >"$STAGING/etc/udev/rules.d/80-drivers.rules"
+	fi
+	echo "udev_drivers=$([[ $KEEP_UDEV == 1 ]] && echo kept || echo shadowed)" >>"$STAGING/etc/modloadd-vm/mode.info"
+fi
+
+step "making the ext4 image $OUTIMG ($SIZE)"
+rm -f "$OUTIMG.tmp"
+mkfs.ext4 -q -F -L modloadd-vm -d "$STAGING" "$OUTIMG.tmp" "$SIZE" >&2
+{
+	echo "mode=$MODE"
+	echo "kernel_version=$KVER"
+	echo "vmlinuz=$KROOT/boot/vmlinuz-$KVER"
+	echo "base=$BASE"
+	[[ $MODE == modloadd ]] && echo "udev_drivers=$([[ $KEEP_UDEV == 1 ]] && echo kept || echo shadowed)"
+	true
+} >"$OUTIMG.meta"
+mv "$OUTIMG.tmp" "$OUTIMG"
+step "image ready: $OUTIMG ($(du -h "$OUTIMG" | cut -f1) used)"

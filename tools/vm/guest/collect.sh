@@ -18,6 +18,7 @@ export SYSTEMD_PAGER='' SYSTEMD_COLORS=0 LC_ALL=C
 
 cmdline_value() {
 	local w
+	# shellcheck disable=SC2013 # words are what we want
 	for w in $(cat /proc/cmdline); do
 		case $w in "$1="*) echo "${w#*=}" ;; esac
 	done

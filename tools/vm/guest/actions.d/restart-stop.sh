@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the collector (modloadd_vm.actions=restart-stop): restart, SIGHUP and stop the
 # daemon, with a snapshot after each. run/snapshot are the collector's helpers.
 run restart systemctl restart modloadd.service

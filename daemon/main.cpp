@@ -15,7 +15,6 @@
 #include <fstream>
 #include <getopt.h>
 #include <sstream>
-#include <sys/utsname.h>
 #include <systemd/sd-daemon.h>
 #include <thread>
 
@@ -165,14 +164,6 @@ std::unique_ptr<Backend> makeBackend(const Settings &settings, Journal &journal)
 	return std::make_unique<SimulatedBackend>(std::move(script));
 }
 
-std::optional<std::string> runningKernel()
-{
-	utsname u{};
-	if (uname(&u) < 0)
-		return std::nullopt;
-	return std::string(u.release);
-}
-
 int onHangup(sd_event_source *, const signalfd_siginfo *, void *userdata)
 {
 	// A daemon must not die of SIGHUP; re-reading configuration is not implemented yet.
@@ -241,7 +232,7 @@ try {
 	// Modules go into the running kernel: on the real root, its tree and no other.
 	std::optional<std::string> kernel = cl.kernel;
 	if (!kernel && cl.root == "/")
-		kernel = runningKernel();
+		kernel = runningKernelVersion();
 	BootPlanInputs inputs{cl.root, kernel, settings.installCommands == InstallCommands::Run};
 	auto plan = makeBootPlan(inputs, error);
 	if (!plan) {

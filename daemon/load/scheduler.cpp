@@ -45,8 +45,10 @@ Scheduler::Scheduler(std::vector<Job> jobs)
 			if (indegree[i] != 0 && !outcomes_[i] && pending_[i] != 0)
 				settle(i, {OutcomeKind::Failed, ELOOP, "dependency cycle", {}});
 	}
+	// Jobs whose last dependency settled above were queued by settle(); queue the ones that
+	// never waited for anything.
 	for (size_t i = 0; i < jobs_.size(); i++)
-		if (!outcomes_[i] && pending_[i] == 0)
+		if (!outcomes_[i] && jobs_[i].waitsFor.empty())
 			ready_.push(i);
 }
 

@@ -31,6 +31,14 @@ std::optional<KernelTree> treeFor(std::string_view root, const std::string &vers
 
 } // namespace
 
+std::optional<std::string> runningKernelVersion()
+{
+	utsname u{};
+	if (uname(&u) < 0)
+		return std::nullopt;
+	return std::string(u.release);
+}
+
 std::optional<KernelTree>
 findKernelTree(std::string_view root, const std::optional<std::string> &version, std::string &error)
 {
@@ -56,9 +64,8 @@ findKernelTree(std::string_view root, const std::optional<std::string> &version,
 	if (versions.size() == 1)
 		return treeFor(root, *versions.begin());
 
-	utsname u{};
-	if (uname(&u) == 0)
-		if (auto t = treeFor(root, u.release))
+	if (auto running = runningKernelVersion())
+		if (auto t = treeFor(root, *running))
 			return t;
 	if (versions.empty())
 		error = fmt::format("no kernel module tree (with modules.dep) under {}",

@@ -13,6 +13,9 @@ struct KernelTree {
 	std::string displayDir; // as the target system sees it
 };
 
+// The running kernel's release (uname -r), or nullopt if uname fails.
+std::optional<std::string> runningKernelVersion();
+
 // ROOT/lib/modules/VERSION, else ROOT/usr/lib/modules/VERSION. Without a version: the only one
 // installed under the root, else the running kernel's (uname -r). On failure, `error` says why.
 std::optional<KernelTree> findKernelTree(std::string_view root,

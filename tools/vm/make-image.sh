@@ -3,7 +3,9 @@
 # modloadd VM test bed (boot it with tools/vm/boot.sh).
 #
 #   --mode modloadd      install modloadd, enable modloadd.service and take over: mask
-#                        systemd-modules-load.service and shadow udev's 80-drivers.rules
+#                        systemd-modules-load.service, shadow udev's 80-drivers.rules and
+#                        drop the `kmod load` rules of the other udev rules files (Debian's
+#                        80-debian-compat.rules: sg for SCSI devices) with copies in /etc
 #   --mode stock         Debian as shipped: systemd-modules-load and udev load modules
 #   --out IMG            the image (written as IMG.tmp, then renamed); IMG.meta says which kernel
 #                        it is for (boot.sh reads it)
@@ -11,8 +13,8 @@
 #   --actions FILE       install FILE as /etc/modloadd-vm/actions.d/NAME.sh, run by the collector
 #                        when the kernel command line says modloadd_vm.actions=NAME (repeatable);
 #                        the scripts of tools/vm/guest/actions.d/ are always installed
-#   --keep-udev-drivers  modloadd mode without shadowing 80-drivers.rules (udev keeps loading
-#                        device drivers, as modloadd(8) recommends for now)
+#   --keep-udev-drivers  modloadd mode with udev's rules left alone (udev keeps loading device
+#                        drivers and sg)
 #   --build-dir DIR      the guest build of this project, configured with --prefix=/usr
 #                        (default: REPO/build-vm; configured and built when needed)
 #   --cache DIR          base and kernel cache (default: $MODLOADD_VM_CACHE or
@@ -52,6 +54,40 @@ if [[ $MODE == modloadd ]]; then
 fi
 
 GUEST=$VM_TOOLS/guest
+
+# take_over_udev ROOT: udev loads no module in ROOT any more; modloadd loads what devices need.
+# A rules file in /etc/udev/rules.d shadows the one of the same name in /usr/lib/udev/rules.d.
+#  - 80-drivers.rules (MODALIAS -> `kmod load`, and a few subsystem-specific loads): an empty
+#    file of the same name.
+#  - every other file with a `kmod load` rule (Debian's 80-debian-compat.rules loads sg for
+#    each SCSI device): a copy without those lines; its other rules (device permissions) stay.
+# Then no effective rule may load anything: fail if one still does.
+take_over_udev() {
+	local root=$1 f n left
+	mkdir -p "$root/etc/udev/rules.d"
+	: >"$root/etc/udev/rules.d/80-drivers.rules"
+	note "udev: /etc/udev/rules.d/80-drivers.rules (empty) shadows 80-drivers.rules"
+	for f in "$root"/usr/lib/udev/rules.d/*.rules; do
+		n=$(basename "$f")
+		[[ $n != 80-drivers.rules && ! -e $root/etc/udev/rules.d/$n ]] || continue
+		grep -q 'kmod load' "$f" || continue
+		{
+			echo "# $n of /usr/lib/udev/rules.d without its module loading: modloadd loads"
+			echo "# what devices need (tools/vm/make-image.sh --mode modloadd)."
+			grep -v 'kmod load' "$f"
+		} >"$root/etc/udev/rules.d/$n"
+		note "udev: /etc/udev/rules.d/$n shadows $n without: $(grep 'kmod load' "$f" | tr '\n' ' ')"
+	done
+	# What udev would read: /etc wins over /run and /usr/lib for the same file name.
+	left=$(for f in "$root"/etc/udev/rules.d/*.rules "$root"/usr/lib/udev/rules.d/*.rules; do
+		n=$(basename "$f")
+		[[ $f == "$root"/usr/lib/* && -e $root/etc/udev/rules.d/$n ]] && continue
+		grep -H 'kmod load\|modprobe' "$f" | grep -v '^[^:]*:[[:space:]]*#'
+	done || true)
+	[[ -z $left ]] || die "udev rules still load modules after the takeover:
+$left"
+}
+
 mkdir -p "$CACHE" "$(dirname "$OUTIMG")"
 OUTIMG=$(cd "$(dirname "$OUTIMG")" && pwd)/$(basename "$OUTIMG")
 
@@ -113,10 +149,7 @@ $missing"
 	systemctl --root="$STAGING" enable modloadd.service >&2
 	systemctl --root="$STAGING" mask systemd-modules-load.service >&2
 	if [[ $KEEP_UDEV == 0 ]]; then
-		# An empty file of the same name in /etc shadows /lib/udev/rules.d/80-drivers.rules:
-		# udev's kmod builtin no longer loads drivers for devices.
-		mkdir -p "$STAGING/etc/udev/rules.d"
-		: >"$STAGING/etc/udev/rules.d/80-drivers.rules"
+		take_over_udev "$STAGING"
 	fi
 	echo "udev_drivers=$([[ $KEEP_UDEV == 1 ]] && echo kept || echo shadowed)" >>"$STAGING/etc/modloadd-vm/mode.info"
 fi

@@ -5,7 +5,8 @@
 #   --image IMG       the image; IMG.meta names its kernel. The image is not modified: the disk
 #                     is opened with snapshot=on (writes go to a temporary overlay)
 #   --out DIR         DIR/console.log (the serial console), DIR/collect/ (the collector's
-#                     files, see tools/vm/guest/collect.sh), DIR/qemu.cmd, DIR/host-wall-seconds
+#                     files, see tools/vm/guest/collect.sh), DIR/qemu.cmd, DIR/host-wall-seconds,
+#                     DIR/monitor.log (what the guest asked of the QEMU monitor: monitor-relay.py)
 #   --timeout N       kill the VM after N seconds (default 180)
 #   --actions A[,B]   run the guest action scripts A, B (modloadd_vm.actions=A,B)
 #   --append ARGS     more kernel command line
@@ -52,7 +53,16 @@ fi
 # trace_clock=mono makes those times CLOCK_MONOTONIC, the clock of systemd's timestamps;
 # record-tgid adds the process (thread group) id next to the thread id.
 CMDLINE="root=/dev/nvme0n1 rootfstype=ext4 rw console=ttyS0,115200 panic=-1"
-CMDLINE+=" trace_event=module:module_load trace_clock=mono trace_options=record-tgid"
+# Load attempts: every init_module/finit_module call, entry and exit (the return value says
+# why an attempt inserted nothing: EEXIST, EINVAL, ...), per thread. The syscall events carry a
+# file descriptor, not a name, so a kprobe names the module of each attempt: the kernel looks
+# the new module's name up with find_module_all(name, len, even_unformed=true) before it
+# inserts anything, in the inserting thread, between the two syscall events.
+EVENTS=module:module_load
+EVENTS+=,syscalls:sys_enter_finit_module,syscalls:sys_exit_finit_module
+EVENTS+=,syscalls:sys_enter_init_module,syscalls:sys_exit_init_module
+CMDLINE+=" trace_event=$EVENTS trace_clock=mono trace_options=record-tgid"
+CMDLINE+=" kprobe_event=p:modloadd_vm/module_lookup,find_module_all,name=+0(%di):string,unformed=%dx:u8"
 [[ -n $ACTIONS ]] && CMDLINE+=" modloadd_vm.actions=$ACTIONS"
 [[ $INTERACTIVE == 1 ]] && CMDLINE+=" modloadd_vm.collect=off"
 [[ -n $APPEND ]] && CMDLINE+=" $APPEND"
@@ -62,12 +72,51 @@ DRIVE="file=$IMG,if=none,id=d0,format=raw"
 # shellcheck disable=SC2054 # commas belong to QEMU option values
 QEMU=(qemu-system-x86_64 -accel tcg -cpu "$CPU" -m 1024 -smp 2 -no-reboot
 	-kernel "$KERNEL" -append "$CMDLINE"
-	-drive "$DRIVE" -device nvme,drive=d0,serial=modloadd
-	# What a small cloud VM has: a NIC, an entropy source, a balloon, a console
-	# channel and a SCSI controller (all virtio, driven by modules of this kernel).
-	-netdev user,id=n0 -device virtio-net-pci,netdev=n0
-	-device virtio-rng-pci -device virtio-balloon-pci
-	-device virtio-serial-pci -device virtio-scsi-pci,id=scsi0)
+	-drive "$DRIVE" -device nvme,drive=d0,serial=modloadd)
+# The devices: what cloud VMs have, each driven by a module of this kernel (the stock boot
+# loads them through udev, the modloadd boot through modloadd). Every boot of every mode gets
+# exactly this list. The extra disks are null-co block nodes: reads return zeros, writes are
+# dropped, no file on the host. Besides, QEMU's pc machine brings its own: the PIIX IDE
+# controller (ata_piix), the PS/2 controller (serio_raw), fw_cfg (qemu_fw_cfg), ACPI buttons
+# (button); and the CPU model's features match cpu:type:x86 aliases (kvm, kvm_amd, aesni_intel
+# and other crypto; acpi_cpufreq, pcc_cpufreq and powernow_k8, which refuse to initialise).
+scratch() { # scratch NODE: a 64 MiB null-co disk named NODE
+	QEMU+=(-blockdev "driver=null-co,node-name=$1,size=67108864,read-zeroes=on")
+}
+# shellcheck disable=SC2054 # commas belong to QEMU option values
+{
+	# network: virtio_net (+ net_failover, failover)
+	QEMU+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0)
+	# a second disk on virtio-blk: virtio_blk
+	scratch vdisk
+	QEMU+=(-device virtio-blk-pci,drive=vdisk,serial=scratch-vdb)
+	# entropy (virtio_rng, which PID 1 loads itself), memory balloon (virtio_balloon)
+	QEMU+=(-device virtio-rng-pci -device virtio-balloon-pci)
+	# a console channel and a named port, as guest agents use (virtio_console)
+	QEMU+=(-chardev null,id=vcon0 -chardev null,id=vport0
+		-device virtio-serial-pci,id=vser0
+		-device virtconsole,bus=vser0.0,chardev=vcon0
+		-device virtserialport,bus=vser0.0,chardev=vport0,name=org.modloadd.vm.0)
+	# SCSI on virtio with a disk: virtio_scsi, scsi_mod, sd_mod, and sg (every SCSI device)
+	scratch sdisk0
+	QEMU+=(-device virtio-scsi-pci,id=scsi0 -device scsi-hd,bus=scsi0.0,drive=sdisk0,serial=scratch-sda)
+	# VMware's paravirtual SCSI with a disk: vmw_pvscsi (+ sd_mod, sg)
+	scratch sdisk1
+	QEMU+=(-device pvscsi,id=pvscsi0 -device scsi-hd,bus=pvscsi0.0,drive=sdisk1,serial=scratch-sdb)
+	# an empty CD-ROM drive on the IDE controller, as QEMU adds by default (the SCSI disks
+	# above turn that default off): ata_piix, sr_mod, cdrom, sg
+	QEMU+=(-device ide-cd,bus=ide.1,unit=0)
+	# a virtio keyboard: virtio_input
+	QEMU+=(-device virtio-keyboard-pci)
+	# panic notification, PCI and ISA/ACPI flavours: pvpanic_pci, pvpanic_mmio (+ pvpanic)
+	QEMU+=(-device pvpanic-pci -device pvpanic)
+	# Devices this kernel has no driver for (the cloud kernel has neither e1000 nor the
+	# i6300esb watchdog driver): both boots look their aliases up and load nothing.
+	QEMU+=(-netdev user,id=n2 -device e1000,netdev=n2 -device i6300esb)
+	# The hotplug NIC's backend: guest/actions.d/hotplug.sh asks for
+	# `device_add vmxnet3,id=hp0,netdev=hp0` (the vmxnet3 module; absent at boot).
+	QEMU+=(-netdev user,id=hp0)
+}
 
 if [[ $INTERACTIVE == 1 ]]; then
 	step "booting $IMG interactively: root is logged in on the console; Ctrl-a x quits"
@@ -76,18 +125,25 @@ fi
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-rm -rf "$OUT/collect" "$OUT/console.log" "$OUT/monitor.sock"
-# The monitor socket is there for tests that drive the VM (device_add for hotplug).
+rm -rf "$OUT/collect" "$OUT/console.log" "$OUT/monitor.sock" "$OUT/monitor.log"
+# The monitor socket is there for tests that drive the VM: monitor-relay.py passes the
+# guest's requests (device_add for hotplug, printed on the console) to it.
 QEMU+=(-display none -monitor "unix:$OUT/monitor.sock,server=on,wait=off"
 	-serial "file:$OUT/console.log")
 printf '%q ' "${QEMU[@]}" >"$OUT/qemu.cmd"
 echo >>"$OUT/qemu.cmd"
 
 step "booting $(basename "$IMG") (TCG, bound ${TIMEOUT}s${ACTIONS:+, actions $ACTIONS}); console: $OUT/console.log"
+: >"$OUT/console.log"
+python3 "$VM_TOOLS/monitor-relay.py" "$OUT/console.log" "$OUT/monitor.sock" "$OUT/monitor.log" &
+relay=$!
+trap 'kill "$relay" 2>/dev/null || true' EXIT
 start=$(date +%s.%N)
 rc=0
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/qemu.out" 2>&1 || rc=$?
 end=$(date +%s.%N)
+kill "$relay" 2>/dev/null || true
+wait "$relay" 2>/dev/null || true
 wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 echo "$wall" >"$OUT/host-wall-seconds"
 

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # compare.sh [--runs N] [--work DIR] [--build-dir DIR] [--reuse-images] [--keep-udev-drivers]
-# — boot time, stock Debian vs modloadd, in the VM test bed.
+#            [--hotplug] — boot time and load work, stock Debian vs modloadd, in the VM test bed.
 #
 # Builds the stock and the modloadd image (tools/vm/make-image.sh), boots them alternately
-# (stock, modloadd, stock, ...) N times each (default 3), and prints the medians per mode:
+# (stock, modloadd, stock, ...) N times each (default 3; fewer makes the medians meaningless),
+# with the same guest and the same devices (tools/vm/boot.sh), and prints the medians per mode:
 # systemd-analyze's kernel / userspace / total, the time from boot (and from PID 1's start) to
-# the last module_load trace event, over all modules and over the modules-load.d set only, and
-# the resident sizes. Every boot's directory stays in WORK/boot-MODE-I (summarize.py reads one).
+# the last module_load trace event, over all modules and over the modules-load.d set only; the
+# distinct modules inserted; the load attempts (init_module/finit_module calls) of the mode's
+# loaders and the attempts per distinct module they tried (stock: udev, systemd-modules-load,
+# modprobe; modloadd: modloadd); the resident sizes. --hotplug runs the hotplug action in every
+# boot (a vmxnet3 NIC added once the system runs) and adds the median time from the device's
+# appearance to its module being live. Every boot's directory stays in WORK/boot-MODE-I
+# (summarize.py reads one).
 #
-# By default the modloadd image takes over completely (make-image.sh: systemd-modules-load
-# masked, udev's 80-drivers.rules shadowed), so udev loads no device drivers there and that boot
-# does less work than stock. --keep-udev-drivers leaves udev's driver loading on in the modloadd
-# image: the same modules load in both modes, the like-for-like comparison.
+# The modloadd image takes over completely (make-image.sh: systemd-modules-load masked, udev's
+# module loading rules shadowed): modloadd loads the modules-load.d set and what devices need,
+# the same modules stock Debian ends up with. --keep-udev-drivers leaves udev's rules alone in
+# the modloadd image (udev loads device drivers there too, as before the takeover).
 #
 # Mind the emulation: TCG runs the guest 10-50 times slower than a real machine, and module
 # insertion (signature check, relocation) is CPU-bound, so the absolute numbers are inflated;
@@ -20,7 +26,7 @@ set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-RUNS=3 WORK=$MODLOADD_VM_CACHE/compare BUILD_DIR=$REPO/build-vm REUSE=0 KEEP=()
+RUNS=3 WORK=$MODLOADD_VM_CACHE/compare BUILD_DIR=$REPO/build-vm REUSE=0 KEEP=() BOOT_ARGS=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -28,11 +34,13 @@ while [[ $# -gt 0 ]]; do
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
 	--reuse-images) REUSE=1; shift ;;
 	--keep-udev-drivers) KEEP=(--keep-udev-drivers); shift ;;
+	--hotplug) BOOT_ARGS=(--actions hotplug); shift ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive number"
+((RUNS >= 3)) || note "--runs $RUNS: a median of fewer than 3 boots says little (boots vary by seconds)"
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
@@ -52,7 +60,8 @@ for ((i = 1; i <= RUNS; i++)); do
 	for mode in stock modloadd; do
 		d=$WORK/boot-$(basename "${IMAGE[$mode]}" .img)-$i
 		step "boot $i/$RUNS, $mode"
-		bash "$VM_TOOLS/boot.sh" --image "${IMAGE[$mode]}" --out "$d" || die "boot $mode $i failed (see $d/console.log)"
+		bash "$VM_TOOLS/boot.sh" --image "${IMAGE[$mode]}" --out "$d" "${BOOT_ARGS[@]}" ||
+			die "boot $mode $i failed (see $d/console.log)"
 		dirs+=("$d")
 	done
 done

@@ -53,6 +53,11 @@ snapshot() {
 	cat /proc/uptime >"$d/uptime"
 	cp /sys/kernel/tracing/trace "$d/trace" 2>"$d/trace.err" ||
 		cp /sys/kernel/debug/tracing/trace "$d/trace" 2>>"$d/trace.err"
+	# What was traced, and whether anything was lost: ring buffer overruns per CPU, kprobe
+	# misses (summarize.py warns about both).
+	cat /sys/kernel/tracing/set_event >"$d/trace-events" 2>&1
+	grep -H . /sys/kernel/tracing/per_cpu/cpu*/stats >"$d/trace-stats" 2>&1
+	cat /sys/kernel/tracing/kprobe_profile >"$d/kprobe-profile" 2>&1
 	cat /proc/modules >"$d/proc-modules"
 	systemctl show modloadd.service >"$d/modloadd.show" 2>&1
 	systemctl status --no-pager -l modloadd.service >"$d/modloadd.status" 2>&1
@@ -79,6 +84,10 @@ snapshot() {
 		journalctl -b -o json --no-pager "MODLOADD_MODULE=$n" >"$d/journal-by-module/$n.json" 2>&1
 		modprobe --show-depends "$n" >"$d/show-depends-$n" 2>&1
 	done
+	# The devices the kernel announced with a MODALIAS: "DEVPATH MODALIAS" (the same guest and
+	# devices in every boot; tests/vm compares the modes on them).
+	grep -r --include=uevent '^MODALIAS=' /sys/devices 2>/dev/null |
+		sed -e 's|^/sys||' -e 's|/uevent:MODALIAS=| |' | sort >"$d/devices"
 	systemctl list-units --all --no-pager >"$d/units.txt" 2>&1
 	systemctl list-units --failed --no-pager >"$d/failed-units.txt" 2>&1
 	systemd-analyze time >"$d/analyze-time.txt" 2>&1

@@ -3,8 +3,11 @@
 
 DIR is a tools/vm/boot.sh --out directory (or its collect/ subdirectory). Prints which modules
 were loaded in the guest and by which process (the module:module_load trace: comm, TGID),
-which ones modloadd loaded and which others did, the failures modloadd reported with their
+which ones modloadd loaded and which others did, the load attempts (init_module/finit_module
+syscall events, named by the module_lookup kprobe) per loader and per process with their
+results and the modules tried more than once, the failures modloadd reported with their
 reasons (MODLOADD_MODULE, ERRNO, MODLOADD_KERNEL_MESSAGE, MESSAGE), modloadd's StatusText,
+the hotplug (guest/actions.d/hotplug.sh: device to module live, who loaded it, the journal),
 the time from boot to the last module_load event and modloadd's resident size.
 
 --json prints the same as one JSON object; --table DIR... prints medians per mode (stock,

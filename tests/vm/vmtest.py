@@ -6,14 +6,20 @@
 
 A check needs the results of one or two boots ("scenarios"):
     main     modloadd image (modloadd.service enabled, systemd-modules-load masked, udev's
-             80-drivers.rules shadowed), plain boot
+             module loading rules shadowed), plain boot
     actions  the same image, booted with the restart-stop actions (systemctl restart, SIGHUP,
              systemctl stop, a snapshot after each)
-    stock    stock image: systemd-modules-load and udev load modules, the baseline
-Boots are expensive (TCG), so the checks of one `meson test` run share them: the first check
-that needs a scenario builds its image and boots it, under a lock; the others wait and read the
-results. "One run" is one meson process; outside meson every invocation boots afresh, unless
-MODLOADD_VM_REUSE=1 (then the last results are read again, whatever changed since).
+    hotplug  the same image, booted with the hotplug action (a vmxnet3 NIC device_add'ed once
+             the system runs)
+    stock    stock image: systemd-modules-load and udev load modules, the baseline; it runs the
+             hotplug action too (after the boot snapshot), for udev's hotplug latency
+All boots have the same devices (tools/vm/boot.sh). Boots are expensive (TCG), so the checks of
+one `meson test` run share them: the first check that needs a scenario builds its image and
+boots it, under a lock; the others wait and read the results. "One run" is one meson process;
+outside meson every invocation boots afresh, unless MODLOADD_VM_REUSE=1 (then the last results
+are read again, whatever changed since). MODLOADD_VM_RESULTS=SCENARIO=DIR[,SCENARIO=DIR]
+reads those scenarios from boot.sh output directories instead (no boot; e.g. the boots of
+tools/vm/compare.sh, or stock=DIR,main=DIR2 with two stock boots to try a check's logic).
 
 Everything lives in $MODLOADD_VM_WORKDIR (meson: BUILDDIR/tests/vm/work): the guest build of
 the project (guest-build/, --prefix=/usr), the images and runs/SCENARIO/ (boot.sh's output:
@@ -44,8 +50,12 @@ BOOT_TIMEOUT = int(os.environ.get("MODLOADD_VM_BOOT_TIMEOUT", "300"))
 SCENARIOS = {
     "main": {"image": "modloadd", "actions": None},
     "actions": {"image": "modloadd", "actions": "restart-stop"},
-    "stock": {"image": "stock", "actions": None},
+    "hotplug": {"image": "modloadd", "actions": "hotplug"},
+    "stock": {"image": "stock", "actions": "hotplug"},
 }
+# The hotplug target: the module of a device that arrives while the system runs is live
+# within this many seconds of the kernel announcing the device (TCG; udev needs ~1.3 s here).
+HOTPLUG_BOUND_S = 2.0
 
 MISSING = "modloadd_no_such_module"
 REFUSED = "nbd"        # options nbd nbds_max=not_a_number: EINVAL from the kernel
@@ -135,8 +145,24 @@ def ensure_image(name, key):
     return img, err
 
 
+def result_overrides():
+    """MODLOADD_VM_RESULTS=SCENARIO=DIR,...: scenarios read from existing boot directories."""
+    out = {}
+    for item in filter(None, os.environ.get("MODLOADD_VM_RESULTS", "").split(",")):
+        name, _, d = item.partition("=")
+        out[name.strip()] = d.strip()
+    return out
+
+
 def ensure_scenario(name):
     """Boot scenario NAME once per run; returns (results dir, loaded results or None, error)."""
+    over = result_overrides()
+    if name in over:
+        log(f"==> scenario {name}: reading {over[name]} (MODLOADD_VM_RESULTS)")
+        try:
+            return over[name], S.load(over[name]), None
+        except (OSError, KeyError, ValueError) as e:
+            return over[name], None, f"cannot read the results in {over[name]}: {e}"
     sc = SCENARIOS[name]
     key = run_key()
     out = os.path.join(WORK, "runs", name)
@@ -544,6 +570,142 @@ def check_journal_fields(c):
          "\n".join(f"{k}={v}" for k, v in sorted(dup.items())))
 
 
+# Buses whose devices the firmware and the PCI enumeration present without any module.
+MACHINE_BUSES = ("pci", "acpi", "cpu", "dmi", "platform", "serio")
+
+
+def device_driven(stock):
+    """The modules devices bring in: live after the stock boot and inserted there by udev (for a
+    MODALIAS, or sg for a SCSI device), with their dependencies. Not the modules-load.d set
+    (systemd-modules-load), nor what PID 1 and systemd's modprobe@ units load in either mode."""
+    s = S.summary(stock)
+    live = stock["phases"]["boot"]["proc_modules"]
+    return sorted({ev["module"] for ev in s["loads"] if ev["loader"] == "udev" and ev["module"] in live})
+
+
+def check_device_set(c):
+    """The modloadd boot ends with the same live modules as the stock boot (same guest, same devices)."""
+    stock = c.scenario("stock")
+    main = c.scenario("main")
+    if not stock or not main:
+        return
+    a, b = stock["phases"]["boot"], main["phases"]["boot"]
+    print(f"# devices: {'?' if a['devices'] is None else len(a['devices'])} with a MODALIAS in the stock boot; "
+          f"stock udev inserted {len(device_driven(stock))} live modules for them")
+    if a["devices"] is None or b["devices"] is None:
+        print("# (a boot without collect/boot/devices: the device lists are not compared)")
+    else:
+        # The machine's own devices, which exist before any module is loaded: SCSI disks,
+        # input devices, virtio devices appear only once their bus driver is there, so they
+        # differ when the module sets differ (that is the next assertion).
+        da, db = ({d for d in x if d[1].split(":")[0] in MACHINE_BUSES} for x in (a["devices"], b["devices"]))
+        c.ok(da == db, f"both boots saw the same {len(da)} {'/'.join(MACHINE_BUSES)} devices (DEVPATH and MODALIAS)",
+             "only stock: " + "; ".join(" ".join(x) for x in sorted(da - db)) +
+             "\nonly modloadd: " + "; ".join(" ".join(x) for x in sorted(db - da)))
+        if a["devices"] != b["devices"]:
+            print(f"# devices that exist once a driver is there: {len(a['devices'] - da)} in stock, {len(b['devices'] - db)} with modloadd")
+    sa, sb = a["proc_modules"], b["proc_modules"]
+    c.ok(sa == sb, f"/proc/modules after boot: the same {len(sa)} modules in both modes",
+         f"only in stock: {' '.join(sorted(sa - sb)) or '-'}\nonly with modloadd: {' '.join(sorted(sb - sa)) or '-'}")
+
+
+def check_device_modules_once(c):
+    """Every device-driven module is inserted once, by modloadd, which tries each module once."""
+    stock = c.scenario("stock")
+    r = c.scenario("main")
+    if not stock or not r:
+        return
+    want = device_driven(stock)
+    s = S.summary(r)
+    context(c, s)
+    ph = r["phases"]["boot"]
+    c.ok(len(want) >= 20, f"the stock boot's udev inserted {len(want)} modules for devices (live after boot)",
+         " ".join(want))
+    missing = [m for m in want if m not in ph["proc_modules"]]
+    c.ok(not missing, f"all {len(want)} are live after the modloadd boot", "missing: " + " ".join(missing))
+    by = loads_by_module(s)
+    main_pid = s["modloadd"]["MainPID"]
+    counts = {m: len(by.get(m, [])) for m in want if len(by.get(m, [])) != 1}
+    c.ok(not counts, "each has exactly one module_load in the modloadd boot's trace",
+         "\n".join(f"{m}: {n} module_load events" for m, n in counts.items()))
+    wrong, others = {}, {}
+    for m in want:
+        for ev in by.get(m, []):
+            if ev["loader"] == "modloadd" and str(ev["tgid"]) == main_pid:
+                continue
+            if ev["loader"] in OTHER_LOADERS_OK:
+                others[m] = f"{ev['loader']} ({ev['comm']}-{ev['pid']})"
+            else:
+                wrong[m] = f"{ev['loader']} ({ev['comm']}-{ev['pid']}, tgid {ev['tgid']})"
+    c.ok(not wrong, f"each was inserted by modloadd's MainPID {main_pid}"
+         + (f" or by PID 1 / systemd's modprobe@ units ({', '.join(f'{k}: {v}' for k, v in others.items())})" if others else ""),
+         "\n".join(f"{m}: {v}" for m, v in wrong.items()))
+    att = s["attempts"]
+    if not c.ok(att is not None, "the trace has the load attempts (init_module/finit_module syscall events)",
+                "no syscall events in the trace: a boot.sh without them?"):
+        return
+    st = att["by_loader"].get("modloadd")
+    if not c.ok(st is not None, "modloadd made load attempts", json.dumps(att["by_loader"], indent=1)):
+        return
+    rep = {m: v for m, v in att["repeated"].items() if any(x["loader"] == "modloadd" for x in v)}
+    c.ok(st["attempts"] == st["distinct_modules"] and not st["unnamed_attempts"],
+         f"modloadd's load attempts per distinct module: {S.fmt_r(st['per_module'])} "
+         f"({st['attempts']} attempts, {st['distinct_modules']} modules; results {st['results']})",
+         "more than one attempt:\n" + "\n".join(
+             f"  {m}: " + ", ".join(f"{x['loader']}/{x['pid']} {x['result']}" for x in v) for m, v in rep.items())
+         + (f"\n{st['unnamed_attempts']} attempts without a module name (the lookup kprobe missed them)" if st["unnamed_attempts"] else ""))
+    ss = S.summary(stock)
+    if ss["attempts"]:
+        sm = ss["attempts"]["mode_loaders"]
+        print(f"# stock, for comparison: {sm['attempts']} attempts by {', '.join(ss['attempts']['loaders'])} "
+              f"for {sm['distinct_modules']} modules = {S.fmt_r(sm['per_module'])} per module; "
+              f"{len(ss['attempts']['repeated'])} modules tried more than once")
+
+
+def check_hotplug(c):
+    """A NIC hotplugged at run time: its module is live within 2 s, loaded by modloadd, journaled."""
+    r = c.scenario("hotplug")
+    if not r:
+        return
+    h = S.hotplug_summary(r)
+    if not c.ok(h is not None, "the hotplug action ran (collect/hotplug/)", f"actions: {r['actions']}"):
+        return
+    ph = r["phases"].get("after-hotplug")
+    c.ok(ph is not None, "the collector took the after-hotplug snapshot", ", ".join(r["phases"]))
+    mon = S.read(os.path.join(os.path.dirname(r["dir"]), "monitor.log")) or "(no monitor.log)"
+    if not c.ok(h["device_add_s"] is not None,
+                f"the device appeared: kernel add uevent of PCI {S.HOTPLUG_PCI_ID} at {S.fmt_s(h['device_add_s'])}, "
+                f"{h['devpath']} {h['modalias']}", f"monitor-relay: {mon}\nuevents: {len(S.load_hotplug(os.path.join(r['dir'], 'hotplug'))['uevents'])}"):
+        return
+    c.ok(h["module_live_s"] is not None, f"{h['module']} went live (module add uevent at {S.fmt_s(h['module_live_s'])})",
+         (S.read(os.path.join(r["dir"], "hotplug", "after")) or "")[-300:])
+    if h["latency_s"] is not None:
+        c.ok(h["latency_s"] <= HOTPLUG_BOUND_S,
+             f"{h['module']} was live {h['latency_s']:.2f}s after the device appeared (bound {HOTPLUG_BOUND_S:.1f}s; "
+             f"driver bound after {S.fmt_s(h['bound_s'] - h['device_add_s'] if h['bound_s'] else None)})",
+             f"device add uevent at {h['device_add_s']:.3f}s, module live at {h['module_live_s']:.3f}s; "
+             f"attempts: {h['attempts']}")
+    main_pid = (ph or r["phases"]["boot"])["units"].get("modloadd", {}).get("MainPID")
+    boot_pid = r["phases"]["boot"]["units"].get("modloadd", {}).get("MainPID")
+    c.ok(len(h["loads"]) == 1 and h["loads"][0]["loader"] == "modloadd" and str(h["loads"][0]["tgid"]) == main_pid,
+         f"one module_load of {h['module']}, by modloadd (MainPID {main_pid})", json.dumps(h["loads"]))
+    tried = ", ".join(f"{a['loader']} {a['error']}" for a in h["attempts"])
+    c.ok(len(h["attempts"]) == 1, f"one load attempt for {h['module']} ({tried})", json.dumps(h["attempts"], indent=1))
+    mine = [j for j in h["journal"] if j["unit"] == "modloadd.service"]
+    c.ok(bool(mine), f"modloadd.service journaled MODLOADD_MODULE={h['module']}", json.dumps(h["journal"], indent=1))
+    good = [j for j in mine if h["devpath"] in j["devpath"] and h["modalias"] in j["modalias"]]
+    c.ok(bool(good), f"the entry names the device: MODLOADD_DEVPATH={h['devpath']} MODLOADD_MODALIAS={h['modalias']}",
+         json.dumps(mine, indent=1))
+    c.ok(any((j["modalias"] or [""])[0].startswith("pci:v000015ADd000007B0") for j in mine),
+         "MODLOADD_MODALIAS is the NIC's PCI alias (pci:v000015ADd000007B0...)", json.dumps(mine, indent=1))
+    c.ok(any(j["outcome"] == "inserted" for j in mine), "MODLOADD_OUTCOME=inserted", json.dumps(mine, indent=1))
+    if ph:
+        u = ph["units"].get("modloadd", {})
+        c.ok(u.get("ActiveState") == "active" and main_pid == boot_pid,
+             f"modloadd.service is still active, the same process (MainPID {boot_pid} -> {main_pid})",
+             f"ActiveState={u.get('ActiveState')} Result={u.get('Result')}")
+
+
 CHECKS = {
     "unit-ready": check_unit_ready,
     "modules-loaded": check_modules_loaded,
@@ -552,6 +714,9 @@ CHECKS = {
     "restart-stop": check_restart_stop,
     "stock-baseline": check_stock_baseline,
     "journal-fields": check_journal_fields,
+    "device-set": check_device_set,
+    "device-modules-once": check_device_modules_once,
+    "hotplug": check_hotplug,
 }
 
 

@@ -7,7 +7,7 @@
 #   --out DIR         DIR/console.log (the serial console), DIR/collect/ (the collector's
 #                     files, see tools/vm/guest/collect.sh), DIR/qemu.cmd, DIR/host-wall-seconds,
 #                     DIR/monitor.log (what the guest asked of the QEMU monitor: monitor-relay.py)
-#   --timeout N       kill the VM after N seconds (default 180)
+#   --timeout N       kill the VM after N seconds (default 300)
 #   --actions A[,B]   run the guest action scripts A, B (modloadd_vm.actions=A,B)
 #   --append ARGS     more kernel command line
 #   --kernel FILE     a vmlinuz other than IMG.meta's
@@ -22,7 +22,7 @@ set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-IMG='' OUT='' TIMEOUT=180 ACTIONS='' APPEND='' KERNEL='' CPU=max PERSIST=0 INTERACTIVE=0
+IMG='' OUT='' TIMEOUT=300 ACTIONS='' APPEND='' KERNEL='' CPU=max PERSIST=0 INTERACTIVE=0
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--image) IMG=$2; shift 2 ;;

@@ -4,9 +4,12 @@
 #include "config/settings.h"
 #include "load/kernel_backend.h"
 #include "load/simulated_backend.h"
-#include "load/worker_pool.h"
 #include "report/outcome_report.h"
 #include "resolve/boot_plan.h"
+#include "session/load_session.h"
+#include "uevent/coldplug.h"
+#include "uevent/device_requests.h"
+#include "uevent/uevent_monitor.h"
 
 #include <charconv>
 #include <csignal>
@@ -15,6 +18,7 @@
 #include <fstream>
 #include <getopt.h>
 #include <sstream>
+#include <sys/epoll.h>
 #include <systemd/sd-daemon.h>
 #include <thread>
 
@@ -38,10 +42,12 @@ void usage(FILE *to)
 		to,
 		"Usage: modloadd [OPTIONS]\n"
 		"\n"
-		"Loads the modules listed in modules-load.d and on the kernel command line.\n"
+		"Loads the modules listed in modules-load.d and on the kernel command line, and "
+		"the\n"
+		"modules the devices present and hotplugged ask for.\n"
 		"\n"
-		"  --once                   exit when the work is done (exit 1 if a module "
-		"failed)\n"
+		"  --once                   load for the lists and the devices present, then exit\n"
+		"                           (exit 1 if a module failed)\n"
 		"  --root DIR               configuration and modules under DIR\n"
 		"  --kernel VERSION         kernel version whose modules to use\n"
 		"  --workers N              parallel insertions (default: online CPUs)\n"
@@ -164,17 +170,126 @@ std::unique_ptr<Backend> makeBackend(const Settings &settings, Journal &journal)
 	return std::make_unique<SimulatedBackend>(std::move(script));
 }
 
+// Everything the event loop serves: the session, the uevent monitor, readiness.
+struct Daemon {
+	Journal &journal;
+	LoadSession &session;
+	std::optional<UeventMonitor> monitor;
+	std::string root;
+	bool coldplug = true;
+	bool ready = false;
+	uint64_t deviceEvents = 0; // accepted uevents that asked for something
+	uint64_t rescans = 0;
+	sd_event_source *rescanSource = nullptr; // pending rescan, owned by the loop
+
+	// The devices present now, as requests (coldplug, and after lost uevents).
+	std::vector<Request> scan()
+	{
+		std::vector<Request> out;
+		for (const Uevent &device : scanDevices(root))
+			for (Request &r : requestsForDevice(device))
+				out.push_back(std::move(r));
+		return out;
+	}
+
+	std::string status() const
+	{
+		std::string s = ready ? session.tally().summary()
+				      : session.tally().progress(session.modules());
+		if (monitor)
+			s += fmt::format("; {} device events", deviceEvents);
+		return s;
+	}
+
+	void becomeReady(std::string_view why)
+	{
+		if (ready)
+			return;
+		ready = true;
+		reportSummary(journal, session.tally());
+		if (!why.empty())
+			journal.send(LOG_NOTICE, {}, std::string(why));
+		sd_notifyf(0, "READY=1\nSTATUS=%s", status().c_str());
+	}
+
+	void afterProgress()
+	{
+		if (!ready && session.idle())
+			becomeReady({});
+		else
+			sd_notifyf(0, "STATUS=%s", status().c_str());
+	}
+};
+
+int onInsertions(sd_event_source *, int, uint32_t, void *userdata)
+{
+	auto *d = static_cast<Daemon *>(userdata);
+	d->session.collect();
+	d->afterProgress();
+	return 0;
+}
+
+int onRescan(sd_event_source *source, void *userdata)
+{
+	auto *d = static_cast<Daemon *>(userdata);
+	sd_event_source_unref(source);
+	d->rescanSource = nullptr;
+	d->rescans++;
+	size_t added = d->session.submit(d->scan());
+	d->journal.send(
+		LOG_INFO, {{"MODLOADD_RESCAN", fmt::format("{}", d->rescans)}},
+		fmt::format("Rescanned /sys/devices after lost uevents: {} new modules", added));
+	d->afterProgress();
+	return 0;
+}
+
+int onUevents(sd_event_source *source, int, uint32_t, void *userdata)
+{
+	auto *d = static_cast<Daemon *>(userdata);
+	std::vector<Request> requests;
+	bool lost = d->monitor->drain([&](Uevent &&event) {
+		std::vector<Request> asked = requestsForDevice(event);
+		d->deviceEvents += !asked.empty();
+		for (Request &r : asked)
+			requests.push_back(std::move(r));
+	});
+	if (!requests.empty())
+		d->session.submit(requests);
+	if (lost && !d->rescanSource) {
+		// The kernel dropped events for us (ENOBUFS): whatever they announced is in sysfs,
+		// so walk it again once the socket is drained.
+		d->journal.send(LOG_WARNING,
+				{{"MODLOADD_UEVENT_OVERFLOWS",
+				  fmt::format("{}", d->monitor->counters().overflows)}},
+				"The uevent socket overflowed (ENOBUFS): events were lost; "
+				"rescanning /sys/devices");
+		sd_event_add_defer(sd_event_source_get_event(source), &d->rescanSource, onRescan,
+				   d);
+	}
+	d->afterProgress();
+	return 0;
+}
+
+int onReadyTimeout(sd_event_source *, uint64_t, void *userdata)
+{
+	auto *d = static_cast<Daemon *>(userdata);
+	d->becomeReady(fmt::format("Still loading modules for devices after the ready bound; "
+				   "reporting ready, loading goes on ({})",
+				   d->session.tally().progress(d->session.modules())));
+	return 0;
+}
+
 int onHangup(sd_event_source *, const signalfd_siginfo *, void *userdata)
 {
 	// A daemon must not die of SIGHUP; re-reading configuration is not implemented yet.
-	static_cast<Journal *>(userdata)->send(
+	static_cast<Daemon *>(userdata)->journal.send(
 		LOG_NOTICE, {},
 		"SIGHUP received; configuration reload is not supported yet, ignoring");
 	return 0;
 }
 
-// Serve until SIGTERM or SIGINT, answering the watchdog. Later stages add their sources here.
-int serve(Journal &journal)
+// Serve until SIGTERM or SIGINT: finished insertions, uevents, the ready bound, the watchdog.
+int serve(Daemon &d, unsigned readyTimeoutSec)
 {
 	sd_event *raw = nullptr;
 	int r = sd_event_default(&raw);
@@ -183,11 +298,25 @@ int serve(Journal &journal)
 	SdEvent event(raw);
 	if ((r = sd_event_add_signal(event.get(), nullptr, SIGTERM, nullptr, nullptr)) < 0 ||
 	    (r = sd_event_add_signal(event.get(), nullptr, SIGINT, nullptr, nullptr)) < 0 ||
-	    (r = sd_event_add_signal(event.get(), nullptr, SIGHUP, onHangup, &journal)) < 0)
+	    (r = sd_event_add_signal(event.get(), nullptr, SIGHUP, onHangup, &d)) < 0 ||
+	    (r = sd_event_add_io(event.get(), nullptr, d.session.eventFd(), EPOLLIN, onInsertions,
+				 &d)) < 0)
+		return r;
+	if (d.monitor && (r = sd_event_add_io(event.get(), nullptr, d.monitor->fd(), EPOLLIN,
+					      onUevents, &d)) < 0)
+		return r;
+	if (!d.ready && readyTimeoutSec &&
+	    (r = sd_event_add_time_relative(event.get(), nullptr, CLOCK_MONOTONIC,
+					    uint64_t{readyTimeoutSec} * 1000000, 0, onReadyTimeout,
+					    &d)) < 0)
 		return r;
 	// Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it.
 	sd_event_set_watchdog(event.get(), true);
-	return sd_event_loop(event.get());
+	d.afterProgress();
+	r = sd_event_loop(event.get());
+	if (d.rescanSource)
+		sd_event_source_unref(d.rescanSource);
+	return r;
 }
 
 } // namespace
@@ -226,7 +355,7 @@ try {
 	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 
-	// Resolve the static sources (kernel command line, modules-load.d) against libkmod.
+	// Read the static sources (kernel command line, modules-load.d) and open libkmod's index.
 	sd_notify(0, "STATUS=Reading modules-load.d and resolving modules");
 	std::string error;
 	// Modules go into the running kernel: on the real root, its tree and no other.
@@ -234,36 +363,65 @@ try {
 	if (!kernel && cl.root == "/")
 		kernel = runningKernelVersion();
 	BootPlanInputs inputs{cl.root, kernel, settings.installCommands == InstallCommands::Run};
-	auto plan = makeBootPlan(inputs, error);
+	auto plan = readBootSources(inputs, error);
 	if (!plan) {
 		journal.send(LOG_ERR, {}, fmt::format("Cannot plan module loading: {}", error));
 		sd_notifyf(0, "STATUS=Failed: %s", error.c_str());
 		return 1;
 	}
 	reportDiagnostics(journal, plan->diagnostics);
-
-	// Load: a module starts once all it waits for is settled; each outcome is reported as it
-	// settles.
 	std::unique_ptr<Backend> backend = makeBackend(settings, journal);
-	Scheduler scheduler(toJobs(plan->graph));
-	Tally tally;
-	const size_t total = plan->graph.modules.size();
-	runToCompletion(scheduler, toLoadJobs(plan->graph), *backend, workers,
-			[&](size_t i, const Outcome &o) {
-				reportOutcome(journal, plan->graph.modules[i], o);
-				tally.add(plan->graph.modules[i], o);
-				sd_notifyf(0, "STATUS=%s", tally.progress(total).c_str());
-			});
+	LoadSession session(std::move(*plan->index), plan->options, *backend, workers, journal);
+	Daemon d{journal, session, std::nullopt, cl.root, settings.coldplug};
 
-	// Ready: the static sources are done.
-	reportSummary(journal, tally);
-	sd_notifyf(0, "READY=1\nSTATUS=%s", tally.summary().c_str());
-	if (cl.once)
-		return tally.failed().empty() ? 0 : 1;
+	// Listen for uevents before walking sysfs, so a device that appears in between is seen
+	// by one or the other (both, at worst: the session answers a repeat from memory).
+	if (!cl.once && settings.uevents != UeventsFrom::None) {
+		int err = 0;
+		d.monitor = UeventMonitor::open(settings.uevents == UeventsFrom::Udev
+							? UeventSource::Udev
+							: UeventSource::Kernel,
+						settings.receiveBuffer, err);
+		if (!d.monitor)
+			journal.send(
+				LOG_ERR, {{"ERRNO", fmt::format("{}", -err)}},
+				fmt::format("Cannot listen for uevents: {}; hotplugged devices "
+					    "will not get their modules",
+					    strerror(-err)));
+	}
 
-	// Stay: serve until asked to stop.
-	r = serve(journal);
+	// Load: the static lists and the devices present (coldplug) as one graph, so they share
+	// the workers and the critical path.
+	std::vector<Request> requests = std::move(plan->requests);
+	if (settings.coldplug)
+		for (Request &r : d.scan())
+			requests.push_back(std::move(r));
+	session.submit(requests);
+	if (cl.once) {
+		session.waitIdle();
+		reportSummary(journal, session.tally());
+		sd_notifyf(0, "READY=1\nSTATUS=%s", session.tally().summary().c_str());
+		return session.tally().failed().empty() ? 0 : 1;
+	}
+
+	// Serve: READY=1 once that first graph has settled (or at the bound), then hotplug until
+	// asked to stop.
+	r = serve(d, settings.readyTimeoutSec);
 	sd_notify(0, "STOPPING=1");
+	if (d.monitor) {
+		const UeventCounters &c = d.monitor->counters();
+		journal.send(
+			LOG_INFO,
+			{{"MODLOADD_UEVENTS_RECEIVED", fmt::format("{}", c.received)},
+			 {"MODLOADD_UEVENTS_DROPPED",
+			  fmt::format("{}", c.malformed + c.badModalias + c.truncated + c.spoofed)},
+			 {"MODLOADD_UEVENT_OVERFLOWS", fmt::format("{}", c.overflows)}},
+			fmt::format("Stopping: {} uevents received, {} accepted, {} malformed, "
+				    "{} with a bad modalias, {} truncated, {} from a wrong "
+				    "sender, {} overflows ({} rescans)",
+				    c.received, c.accepted, c.malformed, c.badModalias, c.truncated,
+				    c.spoofed, c.overflows, d.rescans));
+	}
 	if (r < 0) {
 		journal.send(LOG_ERR, {{"ERRNO", fmt::format("{}", -r)}},
 			     fmt::format("Event loop failed: {}", strerror(-r)));

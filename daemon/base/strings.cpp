@@ -1,7 +1,23 @@
 // Small string helpers shared by the parsers.
 #include "base/strings.h"
 
+#include <cctype>
+
 namespace modloadd {
+
+std::optional<bool> parseBoolean(std::string_view value)
+{
+	std::string v(value);
+	for (char &c : v)
+		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	for (std::string_view t : {"1", "yes", "y", "true", "t", "on"})
+		if (v == t)
+			return true;
+	for (std::string_view f : {"0", "no", "n", "false", "f", "off"})
+		if (v == f)
+			return false;
+	return std::nullopt;
+}
 
 std::string_view trim(std::string_view s)
 {

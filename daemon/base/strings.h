@@ -1,11 +1,15 @@
 // Small string helpers shared by the parsers.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace modloadd {
+
+// systemd's boolean words: 1 yes y true t on / 0 no n false f off (any case).
+std::optional<bool> parseBoolean(std::string_view value);
 
 // Whitespace as systemd's strstrip() sees it (includes \r, so CRLF files read cleanly).
 inline constexpr std::string_view kWhitespace = " \t\n\r\f\v";

@@ -81,6 +81,72 @@ std::optional<std::string> setLogTarget(Settings &s, std::string_view value)
 	return std::nullopt;
 }
 
+std::optional<std::string> setColdplug(Settings &s, std::string_view value)
+{
+	if (value.empty())
+		s.coldplug = Settings{}.coldplug;
+	else if (auto b = parseBoolean(value))
+		s.coldplug = *b;
+	else
+		return "a boolean";
+	return std::nullopt;
+}
+
+std::optional<std::string> setUevents(Settings &s, std::string_view value)
+{
+	if (value.empty())
+		s.uevents = Settings{}.uevents;
+	else if (value == "kernel")
+		s.uevents = UeventsFrom::Kernel;
+	else if (value == "udev")
+		s.uevents = UeventsFrom::Udev;
+	else if (value == "no")
+		s.uevents = UeventsFrom::None;
+	else
+		return "kernel, udev or no";
+	return std::nullopt;
+}
+
+std::optional<std::string> setReceiveBuffer(Settings &s, std::string_view value)
+{
+	if (value.empty()) {
+		s.receiveBuffer = Settings{}.receiveBuffer;
+		return std::nullopt;
+	}
+	constexpr const char *kExpected = "a size from 64K to 2G (K, M, G: powers of 1024)";
+	size_t n = 0;
+	auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+	if (ec != std::errc() || end == value.data())
+		return kExpected;
+	std::string_view suffix = value.substr(static_cast<size_t>(end - value.data()));
+	unsigned shift = suffix.empty()	 ? 0
+			 : suffix == "K" ? 10
+			 : suffix == "M" ? 20
+			 : suffix == "G" ? 30
+					 : 99;
+	if (shift == 99 || n > (size_t{2} << 30) >> shift)
+		return kExpected;
+	n <<= shift;
+	if (n < (size_t{64} << 10))
+		return kExpected;
+	s.receiveBuffer = n;
+	return std::nullopt;
+}
+
+std::optional<std::string> setReadyTimeout(Settings &s, std::string_view value)
+{
+	if (value.empty()) {
+		s.readyTimeoutSec = Settings{}.readyTimeoutSec;
+		return std::nullopt;
+	}
+	unsigned n = 0;
+	auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+	if (ec != std::errc() || end != value.data() + value.size() || n > 3600)
+		return "seconds from 0 (no bound) to 3600";
+	s.readyTimeoutSec = n;
+	return std::nullopt;
+}
+
 struct KeyHandler {
 	std::string_view section;
 	std::string_view key;
@@ -94,6 +160,10 @@ constexpr KeyHandler kKeys[] = {
 	{"Load", "SimulationScript", setSimulationScript},
 	{"Load", "InstallCommands", setInstallCommands},
 	{"Report", "LogTarget", setLogTarget},
+	{"Devices", "Coldplug", setColdplug},
+	{"Devices", "Uevents", setUevents},
+	{"Devices", "ReceiveBuffer", setReceiveBuffer},
+	{"Devices", "ReadyTimeoutSec", setReadyTimeout},
 };
 
 bool knownSection(std::string_view section)

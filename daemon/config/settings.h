@@ -10,6 +10,9 @@ namespace modloadd {
 
 enum class BackendKind { Kernel, Simulated };
 enum class InstallCommands { Deny, Run };
+// Where hotplug events come from: the kernel's netlink group, udev's (events udev has
+// processed), or nowhere (coldplug and the static lists only).
+enum class UeventsFrom { Kernel, Udev, None };
 
 struct Settings {
 	// [Load] Workers= ; 0 = number of online CPUs
@@ -22,6 +25,15 @@ struct Settings {
 	InstallCommands installCommands = InstallCommands::Deny;
 	// [Report] LogTarget=auto|journal|console
 	std::string logTarget = "auto";
+	// [Devices] Coldplug=yes|no: load for the devices present at start
+	bool coldplug = true;
+	// [Devices] Uevents=kernel|udev|no: where hotplug events come from
+	UeventsFrom uevents = UeventsFrom::Kernel;
+	// [Devices] ReceiveBuffer=BYTES (K, M, G suffixes, base 1024): the netlink socket's buffer
+	size_t receiveBuffer = size_t{128} << 20;
+	// [Devices] ReadyTimeoutSec=: READY=1 at the latest this long after start, even when
+	// coldplug loads are still running (0: wait for them all)
+	unsigned readyTimeoutSec = 30;
 };
 
 // /etc/modloadd.conf (missing is fine), then the drop-ins modloadd.conf.d/*.conf found with

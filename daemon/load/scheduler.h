@@ -3,7 +3,9 @@
 // A job becomes ready once everything it waits for is settled. A hard edge (modules.dep) also
 // carries failure: when a hard dependency does not come up, the dependent is settled with that
 // reason and never attempted. A soft edge (softdep pre/post) only orders. Every job is handed
-// out at most once, which is how "one attempt per module per run" is kept.
+// out at most once, which is how "one attempt per module per run" is kept. Work that arrives
+// later (a device plugged in) is appended as a new batch; it may wait for jobs of earlier
+// batches, settled or not, but earlier jobs never wait for it.
 #pragma once
 
 #include "load/outcome.h"
@@ -30,8 +32,14 @@ struct Job {
 
 class Scheduler {
 public:
+	Scheduler() : ready_(ByPriority{&priority_}) {}
 	// Jobs whose edges form a cycle are settled as failed (ELOOP) up front.
 	explicit Scheduler(std::vector<Job> jobs);
+
+	// Append a batch. Edges index the whole scheduler: earlier jobs (settled or not) or jobs of
+	// this batch. A hard edge to an earlier job that failed settles the new job at once.
+	// Returns the index of the batch's first job.
+	size_t add(std::vector<Job> batch);
 
 	// The most urgent ready job (longest chain of jobs waiting behind it first), now running.
 	std::optional<size_t> next();
@@ -55,6 +63,7 @@ private:
 	void settle(size_t job, Outcome outcome);
 	void release(size_t job);
 	void computePriorities(const std::vector<size_t> &order);
+	static Outcome inherited(const std::string &dependency, const Outcome &failed);
 
 	struct ByPriority {
 		const std::vector<unsigned> *priority;

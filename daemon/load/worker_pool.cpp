@@ -1,58 +1,118 @@
-// A bounded worker pool around the pure scheduler: threads insert, the caller decides.
+// Insertion threads behind a queue, and the loop that feeds them from the scheduler.
 #include "load/worker_pool.h"
 
 #include <algorithm>
 #include <cassert>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
+#include <cstdint>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace modloadd {
 
-namespace {
-
-struct Result {
-	size_t job;
-	int rc;
-	std::string kernelMessage;
-};
-
-// The queues between the caller and its workers.
-struct Channel {
-	std::mutex lock;
-	std::condition_variable workAvailable;
-	std::condition_variable resultAvailable;
-	std::deque<size_t> work;
-	std::deque<Result> results;
-	bool closing = false;
-};
-
-void workerLoop(Channel &ch, Backend &backend, const std::vector<LoadJob> &loadJobs)
+WorkerPool::WorkerPool(Backend &backend, unsigned maxThreads)
+    : backend_(backend), maxThreads_(std::max(maxThreads, 1u)),
+      wakeup_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
 {
-	std::unique_ptr<BackendWorker> worker = backend.makeWorker();
+}
+
+WorkerPool::~WorkerPool()
+{
+	{
+		std::lock_guard guard(lock_);
+		closing_ = true;
+	}
+	workAvailable_.notify_all();
+	for (std::thread &t : threads_)
+		t.join();
+}
+
+void WorkerPool::submit(size_t job, LoadJob load)
+{
+	bool startThread;
+	{
+		std::lock_guard guard(lock_);
+		work_.emplace_back(job, std::move(load));
+		// A thread per job in flight, up to the bound: idle threads take queued work first.
+		startThread = idle_ < work_.size() && threads_.size() < maxThreads_;
+	}
+	inFlight_++;
+	if (startThread)
+		threads_.emplace_back(&WorkerPool::workerLoop, this);
+	workAvailable_.notify_one();
+}
+
+std::vector<InsertResult> WorkerPool::takeResults()
+{
+	uint64_t drained;
+	if (wakeup_.valid())
+		(void)!read(wakeup_.get(), &drained, sizeof drained);
+	std::vector<InsertResult> out;
+	std::lock_guard guard(lock_);
+	out.assign(std::make_move_iterator(results_.begin()),
+		   std::make_move_iterator(results_.end()));
+	results_.clear();
+	inFlight_ -= out.size();
+	return out;
+}
+
+std::vector<InsertResult> WorkerPool::waitResults()
+{
+	assert(inFlight_ > 0);
+	{
+		std::unique_lock guard(lock_);
+		resultAvailable_.wait(guard, [&] { return !results_.empty(); });
+	}
+	return takeResults();
+}
+
+void WorkerPool::workerLoop()
+{
+	// One per thread: a libkmod context is not thread-safe.
+	std::unique_ptr<BackendWorker> worker = backend_.makeWorker();
 	for (;;) {
-		size_t job;
+		std::pair<size_t, LoadJob> item;
 		{
-			std::unique_lock guard(ch.lock);
-			ch.workAvailable.wait(guard,
-					      [&] { return ch.closing || !ch.work.empty(); });
-			if (ch.work.empty())
+			std::unique_lock guard(lock_);
+			idle_++;
+			workAvailable_.wait(guard, [&] { return closing_ || !work_.empty(); });
+			idle_--;
+			if (work_.empty())
 				return;
-			job = ch.work.front();
-			ch.work.pop_front();
+			item = std::move(work_.front());
+			work_.pop_front();
 		}
-		Result r{job, 0, {}};
-		r.rc = worker->insert(loadJobs[job], r.kernelMessage);
+		InsertResult r{item.first, 0, {}};
+		r.rc = worker->insert(item.second, r.kernelMessage);
 		{
-			std::lock_guard guard(ch.lock);
-			ch.results.push_back(std::move(r));
+			std::lock_guard guard(lock_);
+			results_.push_back(std::move(r));
 		}
-		ch.resultAvailable.notify_one();
+		resultAvailable_.notify_one();
+		if (wakeup_.valid()) {
+			uint64_t one = 1;
+			(void)!write(wakeup_.get(), &one, sizeof one);
+		}
 	}
 }
 
-} // namespace
+void dispatchReady(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs, WorkerPool &pool)
+{
+	while (scheduler.running() < pool.maxThreads()) {
+		auto job = scheduler.next();
+		if (!job)
+			break;
+		pool.submit(*job, loadJobs[*job]);
+	}
+}
+
+void settleResults(Scheduler &scheduler, std::vector<InsertResult> results)
+{
+	for (InsertResult &r : results) {
+		Outcome o = classifyInsertResult(r.rc);
+		o.kernelMessage = std::move(r.kernelMessage);
+		scheduler.finish(r.job, std::move(o));
+	}
+}
 
 void runToCompletion(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs, Backend &backend,
 		     unsigned workers, const SettledCallback &onSettled)
@@ -63,61 +123,17 @@ void runToCompletion(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs,
 			onSettled(i, *scheduler.outcome(i));
 	};
 	report();
-
-	size_t attemptable = 0;
-	for (size_t i = 0; i < scheduler.size(); i++)
-		attemptable += !scheduler.outcome(i).has_value();
-	unsigned threads =
-		static_cast<unsigned>(std::min<size_t>(std::max(workers, 1u), attemptable));
-	if (threads == 0)
-		return;
-
-	Channel ch;
-	std::vector<std::thread> pool;
-	pool.reserve(threads);
-	for (unsigned t = 0; t < threads; t++)
-		pool.emplace_back(workerLoop, std::ref(ch), std::ref(backend), std::cref(loadJobs));
-
+	WorkerPool pool(backend, workers);
 	while (!scheduler.done()) {
-		// Keep every worker busy: the bound is on jobs in flight, not on threads.
-		size_t dispatched = 0;
-		while (scheduler.running() < threads) {
-			auto job = scheduler.next();
-			if (!job)
-				break;
-			std::lock_guard guard(ch.lock);
-			ch.work.push_back(*job);
-			dispatched++;
-		}
-		if (dispatched)
-			ch.workAvailable.notify_all();
+		dispatchReady(scheduler, loadJobs, pool);
 		// The scheduler settles cycles up front, so unsettled work always has something in
 		// flight; never wait for a result that cannot come.
 		assert(scheduler.running() > 0);
 		if (scheduler.running() == 0)
 			break;
-
-		std::deque<Result> results;
-		{
-			std::unique_lock guard(ch.lock);
-			ch.resultAvailable.wait(guard, [&] { return !ch.results.empty(); });
-			results.swap(ch.results);
-		}
-		for (Result &r : results) {
-			Outcome o = classifyInsertResult(r.rc);
-			o.kernelMessage = std::move(r.kernelMessage);
-			scheduler.finish(r.job, std::move(o));
-		}
+		settleResults(scheduler, pool.waitResults());
 		report();
 	}
-
-	{
-		std::lock_guard guard(ch.lock);
-		ch.closing = true;
-	}
-	ch.workAvailable.notify_all();
-	for (std::thread &t : pool)
-		t.join();
 }
 
 } // namespace modloadd

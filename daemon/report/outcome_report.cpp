@@ -84,6 +84,11 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 	fields.push_back({"MODLOADD_OUTCOME", std::string(outcomeName(outcome.kind))});
 	for (const std::string &o : module.origins)
 		fields.push_back({"MODLOADD_ORIGIN", o});
+	for (const DeviceRef &d : module.devices) {
+		fields.push_back({"MODLOADD_DEVPATH", d.devpath});
+		if (!d.modalias.empty())
+			fields.push_back({"MODLOADD_MODALIAS", d.modalias});
+	}
 	if (!module.displayPath.empty())
 		fields.push_back({"MODLOADD_PATH", module.displayPath});
 	if (!module.options.empty())

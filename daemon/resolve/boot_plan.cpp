@@ -8,7 +8,7 @@
 
 namespace modloadd {
 
-std::optional<BootPlan> makeBootPlan(const BootPlanInputs &in, std::string &error)
+std::optional<BootPlan> readBootSources(const BootPlanInputs &in, std::string &error)
 {
 	BootPlan plan;
 	auto tree = findKernelTree(in.root, in.kernel, error);
@@ -24,16 +24,22 @@ std::optional<BootPlan> makeBootPlan(const BootPlanInputs &in, std::string &erro
 	for (Request &r : readModulesLoadD(in.root, plan.diagnostics))
 		plan.requests.push_back(std::move(r));
 
-	auto index = ModuleIndex::open(in.root, plan.tree, error);
-	if (!index)
+	plan.index = ModuleIndex::open(in.root, plan.tree, error);
+	if (!plan.index)
 		return std::nullopt;
 
-	ResolveOptions options;
-	options.blacklist.insert(cmdline.blacklist.begin(), cmdline.blacklist.end());
-	options.forbidden.insert(cmdline.forbidden.begin(), cmdline.forbidden.end());
-	options.live = readLiveModules(in.root);
-	options.allowInstallCommands = in.allowInstallCommands;
-	plan.graph = buildModuleGraph(*index, plan.requests, options);
+	plan.options.blacklist.insert(cmdline.blacklist.begin(), cmdline.blacklist.end());
+	plan.options.forbidden.insert(cmdline.forbidden.begin(), cmdline.forbidden.end());
+	plan.options.live = readLiveModules(in.root);
+	plan.options.allowInstallCommands = in.allowInstallCommands;
+	return plan;
+}
+
+std::optional<BootPlan> makeBootPlan(const BootPlanInputs &in, std::string &error)
+{
+	auto plan = readBootSources(in, error);
+	if (plan)
+		plan->graph = buildModuleGraph(*plan->index, plan->requests, plan->options);
 	return plan;
 }
 

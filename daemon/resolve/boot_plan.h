@@ -22,9 +22,17 @@ struct BootPlan {
 	std::vector<Request> requests; // command line first, then modules-load.d (as systemd)
 	ModuleGraph graph;
 	Diagnostics diagnostics; // configuration problems, each already skipped
+	// What the graph was resolved with, for the requests that come later (devices).
+	std::optional<ModuleIndex> index;
+	ResolveOptions options;
 };
 
-// On failure (no module tree, unreadable indexes) returns nullopt and says why in `error`.
+// The sources read and the index opened, the graph still empty: the daemon resolves the static
+// requests together with the devices present. On failure (no module tree, unreadable indexes)
+// returns nullopt and says why in `error`.
+std::optional<BootPlan> readBootSources(const BootPlanInputs &in, std::string &error);
+
+// readBootSources(), then the graph of its requests.
 std::optional<BootPlan> makeBootPlan(const BootPlanInputs &in, std::string &error);
 
 } // namespace modloadd

@@ -54,6 +54,8 @@ public:
 		int err = 0;
 		std::vector<std::string> found = index_.lookup(req.name, err);
 		if (found.empty()) {
+			if (req.fromDevice())
+				return; // a device without a driver module: the usual case
 			size_t n = node("missing:" + normalizeModuleName(req.name), req.name);
 			nodes_[n].action = Action::Missing;
 			nodes_[n].reason =
@@ -66,6 +68,11 @@ public:
 		for (const std::string &name : found) {
 			size_t n = node(name, name);
 			addUnique(nodes_[n].origins, req.origin);
+			DeviceRef device{req.devpath, req.modalias};
+			if (req.fromDevice() &&
+			    std::find(nodes_[n].devices.begin(), nodes_[n].devices.end(), device) ==
+				    nodes_[n].devices.end())
+				nodes_[n].devices.push_back(std::move(device));
 			roots_.push_back(n);
 		}
 	}

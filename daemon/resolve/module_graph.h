@@ -16,6 +16,12 @@ enum class Action { Insert, Builtin, Loaded, Blacklisted, Missing };
 
 std::string_view actionName(Action action); // insert, builtin, loaded, blacklisted, missing
 
+struct DeviceRef {
+	std::string devpath;
+	std::string modalias;
+	bool operator==(const DeviceRef &) const = default;
+};
+
 struct PlannedModule {
 	std::string name; // module name; for Missing, the request as written
 	Action action = Action::Insert;
@@ -24,6 +30,7 @@ struct PlannedModule {
 	std::string options;
 	std::string installCommand;	  // run instead of inserting (only when allowed)
 	std::vector<std::string> origins; // "x.conf:3", "kernel-cmdline", "dependency of y", ...
+	std::vector<DeviceRef> devices;	  // the devices that asked for it, when any
 	std::vector<JobEdge> waitsFor;	  // indices into ModuleGraph::modules, all earlier
 	std::string reason;		  // why it is Blacklisted or Missing
 };

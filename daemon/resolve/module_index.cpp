@@ -29,6 +29,11 @@ std::string displayFor(std::string_view root, std::string_view path)
 
 } // namespace
 
+bool ModuleIndex::stale() const
+{
+	return kmod_validate_resources(ctx_.get()) != KMOD_RESOURCES_OK;
+}
+
 std::optional<ModuleIndex> ModuleIndex::open(std::string_view root, const KernelTree &tree,
 					     std::string &error)
 {

@@ -45,6 +45,11 @@ public:
 	std::vector<std::string> allModules() const;
 
 	const KernelTree &tree() const { return tree_; }
+	const std::string &root() const { return root_; }
+
+	// depmod rewrote the indexes (or modprobe.d changed) since open(): reopen to see new
+	// modules. Cheap enough to ask before every batch of lookups (a stat per index file).
+	bool stale() const;
 
 private:
 	ModuleIndex(KmodContext ctx, KernelTree tree, std::string root)

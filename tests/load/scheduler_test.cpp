@@ -207,3 +207,76 @@ TEST_CASE("given settled events, we should report each job exactly once, in sett
 	CHECK(s.takeSettled().empty());
 	CHECK(s.done());
 }
+
+TEST_CASE(
+	"given a later batch that needs a module already inserted, we should not attempt it again")
+{
+	Scheduler s(std::vector<Job>{{"base", {}, {}}});
+	auto first = drive(s);
+	CHECK(first == std::vector<std::string>{"base"});
+	size_t at = s.add({{"user", {hard(0)}, {}}});
+	CHECK(at == 1);
+	auto second = drive(s);
+	CHECK(second == std::vector<std::string>{"user"});
+	CHECK(s.outcome(1)->kind == OutcomeKind::Inserted);
+}
+
+TEST_CASE("given a later batch that needs a module that failed, we should settle it without an "
+	  "attempt")
+{
+	Scheduler s(std::vector<Job>{{"base", {}, {}}});
+	drive(s, {{"base", EINVAL}});
+	s.add({{"user", {hard(0)}, {}}, {"top", {hard(1)}, {}}, {"other", {soft(0)}, {}}});
+	auto attempts = drive(s);
+	CHECK(attempts == std::vector<std::string>{"other"});
+	REQUIRE(s.outcome(1));
+	CHECK(s.outcome(1)->kind == OutcomeKind::Failed);
+	CHECK(s.outcome(1)->cause == "dependency 'base' failed");
+	CHECK(s.outcome(2)->kind == OutcomeKind::Failed);
+	CHECK(s.outcome(3)->kind == OutcomeKind::Inserted);
+	CHECK(s.done());
+}
+
+TEST_CASE("given a batch added while earlier jobs still run, we should start its jobs only after "
+	  "their dependencies settle")
+{
+	Scheduler s(std::vector<Job>{{"slow", {}, {}}});
+	auto j = s.next();
+	REQUIRE(j == 0u);
+	s.add({{"needs-slow", {hard(0)}, {}}, {"free", {}, {}}});
+	auto k = s.next();
+	REQUIRE(k);
+	CHECK(s.job(*k).name == "free");
+	CHECK_FALSE(s.next()); // needs-slow still waits
+	s.finish(0, classifyInsertResult(0));
+	auto l = s.next();
+	REQUIRE(l);
+	CHECK(s.job(*l).name == "needs-slow");
+	s.finish(*k, classifyInsertResult(0));
+	s.finish(*l, classifyInsertResult(0));
+	CHECK(s.done());
+	auto settled = s.takeSettled();
+	CHECK(settled.size() == 3);
+}
+
+TEST_CASE("given a batch with a cycle of its own, we should settle the cycle and keep the rest")
+{
+	Scheduler s(std::vector<Job>{{"base", {}, {}}});
+	drive(s);
+	s.add({{"a", {hard(2)}, {}}, {"b", {hard(1)}, {}}, {"c", {hard(0)}, {}}});
+	// a (1) and b (2) wait for each other; c (3) waits only for base
+	auto attempts = drive(s);
+	CHECK(attempts == std::vector<std::string>{"c"});
+	CHECK(s.outcome(1)->err == ELOOP);
+	CHECK(s.outcome(2)->kind == OutcomeKind::Failed);
+}
+
+TEST_CASE("given an empty scheduler, we should be done and accept a first batch later")
+{
+	Scheduler s;
+	CHECK(s.done());
+	CHECK_FALSE(s.next());
+	s.add({{"late", {}, {}}});
+	CHECK_FALSE(s.done());
+	CHECK(drive(s) == std::vector<std::string>{"late"});
+}

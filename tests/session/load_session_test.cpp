@@ -1,0 +1,173 @@
+// The session against the fixture module tree: batches over time, one attempt per module,
+// device requests, and indexes reloaded after depmod.
+#include "load/simulated_backend.h"
+#include "resolve/kernel_tree.h"
+#include "session/load_session.h"
+#include "tree_support.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fmt/format.h>
+
+using namespace modloadd;
+using namespace modloadd::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *kVirtioNetModalias = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+
+Request device(unsigned n, const std::string &modalias)
+{
+	Request r;
+	r.devpath = fmt::format("/devices/platform/fx.{}", n);
+	r.modalias = modalias;
+	r.name = modalias;
+	r.origin = fmt::format("device {} ({})", r.devpath, modalias);
+	return r;
+}
+
+Request named(const std::string &name)
+{
+	return {name, "test:" + name, {}, {}};
+}
+
+struct Session {
+	explicit Session(const std::string &root,
+			 SimulationScript script = SimulationScript::uniform(0))
+	    : backend(std::move(script))
+	{
+		std::string error;
+		auto tree = findKernelTree(root, std::string(kFixtureKernel), error);
+		REQUIRE(tree);
+		auto index = ModuleIndex::open(root, *tree, error);
+		REQUIRE(index);
+		session.emplace(std::move(*index), ResolveOptions{}, backend, 4, journal);
+	}
+	void run(const std::vector<Request> &requests)
+	{
+		session->submit(requests);
+		session->waitIdle();
+	}
+	const Outcome &outcome(const std::string &name)
+	{
+		for (size_t i = 0; i < session->modules(); i++)
+			if (session->module(i).name == name) {
+				REQUIRE(session->outcome(i));
+				return *session->outcome(i);
+			}
+		FAIL("no module " << name << " in the session");
+		abort();
+	}
+	std::vector<LogRecord> recordsFor(const std::string &module)
+	{
+		std::vector<LogRecord> out;
+		for (const LogRecord &r : journal.records())
+			if (r.field("MODLOADD_MODULE") == module)
+				out.push_back(r);
+		return out;
+	}
+
+	SimulatedBackend backend;
+	Journal journal{LogTarget::Memory, LOG_DEBUG};
+	std::optional<LoadSession> session;
+};
+
+} // namespace
+
+TEST_CASE("given a thousand devices with one modalias, we should resolve it once and attempt the "
+	  "module once")
+{
+	FixtureRoot root;
+	Session s(root.dir.root());
+	std::vector<Request> devices;
+	for (unsigned i = 0; i < 1000; i++)
+		devices.push_back(device(i, kVirtioNetModalias));
+	s.run(devices);
+	s.run({device(1000, kVirtioNetModalias)}); // a hotplugged twin, later
+	CHECK(s.backend.attempts() == std::map<std::string, unsigned>{{"fx_alias", 1}});
+	CHECK(s.session->repeatedRequests() == 1000);
+	auto records = s.recordsFor("fx_alias");
+	REQUIRE(records.size() == 1);
+	CHECK(records[0].field("MODLOADD_DEVPATH") == "/devices/platform/fx.0");
+	CHECK(records[0].field("MODLOADD_MODALIAS") == kVirtioNetModalias);
+	CHECK(records[0].message.find("/devices/platform/fx.0") != std::string::npos);
+}
+
+TEST_CASE("given a device whose modalias no module claims, we should queue and report nothing")
+{
+	FixtureRoot root;
+	Session s(root.dir.root());
+	s.run({device(0, "pci:v0000DEADd0000BEEFsv0000DEADsd00000001bc02sc00i00")});
+	CHECK(s.session->modules() == 0);
+	CHECK(s.backend.attempts().empty());
+	for (const LogRecord &r : s.journal.records())
+		CHECK(r.priority > LOG_NOTICE);
+}
+
+TEST_CASE("given a later batch that shares dependencies with an earlier one, we should attempt "
+	  "each module once")
+{
+	FixtureRoot root;
+	Session s(root.dir.root());
+	s.run({named("fx_chain_b")});
+	s.run({named("fx_chain_a"), named("fx_chain_b"), named("fx_dia_top")});
+	s.run({named("fx_dia_left")});
+	std::map<std::string, unsigned> once;
+	for (const char *m : {"fx_chain_a", "fx_chain_b", "fx_chain_c", "fx_dia_top", "fx_dia_left",
+			      "fx_dia_right", "fx_dia_base"})
+		once[m] = 1;
+	CHECK(s.backend.attempts() == once);
+	auto order = s.backend.insertOrder();
+	CHECK(order.front() == "fx_chain_c");
+	CHECK(s.outcome("fx_chain_a").kind == OutcomeKind::Inserted);
+}
+
+TEST_CASE("given a module that failed, we should not retry it when a device later needs it")
+{
+	FixtureRoot root;
+	SimulationScript script = SimulationScript::uniform(0);
+	script.set("fx_alias", {0, EINVAL});
+	Session s(root.dir.root(), script);
+	s.run({named("fx-alias-plain")});
+	s.run({device(7, kVirtioNetModalias)});
+	s.run({named("fx_alias")});
+	CHECK(s.backend.attempts() == std::map<std::string, unsigned>{{"fx_alias", 1}});
+	CHECK(s.outcome("fx_alias").kind == OutcomeKind::Failed);
+	CHECK(s.recordsFor("fx_alias").size() == 1);
+}
+
+TEST_CASE("given depmod rewriting the indexes, we should find a module installed after start")
+{
+	// A tree of our own, first indexed without fx_twin_a.
+	TempDir dir;
+	std::string version = kFixtureKernel;
+	fs::copy(fixtureRoot() + "/lib", dir.root() + "/lib", fs::copy_options::recursive);
+	std::string moduleDir = dir.root() + "/lib/modules/" + version;
+	std::string ko = moduleDir + "/kernel/drivers/fixture/fx_twin_a.ko";
+	fs::rename(ko, dir.root() + "/fx_twin_a.ko");
+	int status = 0;
+	std::string depmod = fmt::format("PATH=\"$PATH:/sbin:/usr/sbin\" depmod -b '{}' {} 2>&1",
+					 dir.root(), version);
+	capture(depmod, status);
+	REQUIRE(status == 0);
+
+	Session s(dir.root());
+	Request hotplug = device(3, "fx-twin");
+	s.run({hotplug});
+	CHECK(s.backend.attempts() == std::map<std::string, unsigned>{{"fx_twin_b", 1}});
+	CHECK(s.session->indexReloads() == 0);
+
+	// The module is installed and depmod run, as a package's postinst would.
+	fs::rename(dir.root() + "/fx_twin_a.ko", ko);
+	capture(depmod, status);
+	REQUIRE(status == 0);
+	hotplug.devpath = "/devices/platform/fx.4";
+	s.run({hotplug});
+	CHECK(s.session->indexReloads() == 1);
+	CHECK(s.backend.attempts() ==
+	      std::map<std::string, unsigned>{{"fx_twin_a", 1}, {"fx_twin_b", 1}});
+	auto records = s.recordsFor("fx_twin_a");
+	REQUIRE(records.size() == 1);
+	CHECK(records[0].field("MODLOADD_DEVPATH") == "/devices/platform/fx.4");
+}

@@ -7,7 +7,6 @@
 #include "report/outcome_report.h"
 #include "resolve/boot_plan.h"
 #include "session/load_session.h"
-#include "uevent/coldplug.h"
 #include "uevent/device_requests.h"
 #include "uevent/uevent_monitor.h"
 
@@ -176,21 +175,10 @@ struct Daemon {
 	LoadSession &session;
 	std::optional<UeventMonitor> monitor;
 	std::string root;
-	bool coldplug = true;
 	bool ready = false;
 	uint64_t deviceEvents = 0; // accepted uevents that asked for something
 	uint64_t rescans = 0;
 	sd_event_source *rescanSource = nullptr; // pending rescan, owned by the loop
-
-	// The devices present now, as requests (coldplug, and after lost uevents).
-	std::vector<Request> scan()
-	{
-		std::vector<Request> out;
-		for (const Uevent &device : scanDevices(root))
-			for (Request &r : requestsForDevice(device))
-				out.push_back(std::move(r));
-		return out;
-	}
 
 	std::string status() const
 	{
@@ -235,7 +223,7 @@ int onRescan(sd_event_source *source, void *userdata)
 	sd_event_source_unref(source);
 	d->rescanSource = nullptr;
 	d->rescans++;
-	size_t added = d->session.submit(d->scan());
+	size_t added = d->session.submit(devicesPresent(d->root));
 	d->journal.send(
 		LOG_INFO, {{"MODLOADD_RESCAN", fmt::format("{}", d->rescans)}},
 		fmt::format("Rescanned /sys/devices after lost uevents: {} new modules", added));
@@ -355,34 +343,16 @@ try {
 	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 
-	// Read the static sources (kernel command line, modules-load.d) and open libkmod's index.
-	sd_notify(0, "STATUS=Reading modules-load.d and resolving modules");
-	std::string error;
-	// Modules go into the running kernel: on the real root, its tree and no other.
-	std::optional<std::string> kernel = cl.kernel;
-	if (!kernel && cl.root == "/")
-		kernel = runningKernelVersion();
-	BootPlanInputs inputs{cl.root, kernel, settings.installCommands == InstallCommands::Run};
-	auto plan = readBootSources(inputs, error);
-	if (!plan) {
-		journal.send(LOG_ERR, {}, fmt::format("Cannot plan module loading: {}", error));
-		sd_notifyf(0, "STATUS=Failed: %s", error.c_str());
-		return 1;
-	}
-	reportDiagnostics(journal, plan->diagnostics);
-	std::unique_ptr<Backend> backend = makeBackend(settings, journal);
-	LoadSession session(std::move(*plan->index), plan->options, *backend, workers, journal);
-	Daemon d{journal, session, std::nullopt, cl.root, settings.coldplug};
-
 	// Listen for uevents before walking sysfs, so a device that appears in between is seen
 	// by one or the other (both, at worst: the session answers a repeat from memory).
+	std::optional<UeventMonitor> monitor;
 	if (!cl.once && settings.uevents != UeventsFrom::None) {
 		int err = 0;
-		d.monitor = UeventMonitor::open(settings.uevents == UeventsFrom::Udev
-							? UeventSource::Udev
-							: UeventSource::Kernel,
-						settings.receiveBuffer, err);
-		if (!d.monitor)
+		monitor = UeventMonitor::open(settings.uevents == UeventsFrom::Udev
+						      ? UeventSource::Udev
+						      : UeventSource::Kernel,
+					      settings.receiveBuffer, err);
+		if (!monitor)
 			journal.send(
 				LOG_ERR, {{"ERRNO", fmt::format("{}", -err)}},
 				fmt::format("Cannot listen for uevents: {}; hotplugged devices "
@@ -390,13 +360,29 @@ try {
 					    strerror(-err)));
 	}
 
-	// Load: the static lists and the devices present (coldplug) as one graph, so they share
-	// the workers and the critical path.
-	std::vector<Request> requests = std::move(plan->requests);
-	if (settings.coldplug)
-		for (Request &r : d.scan())
-			requests.push_back(std::move(r));
-	session.submit(requests);
+	// Read the static sources (kernel command line, modules-load.d) and the devices present
+	// (coldplug), and open libkmod's index.
+	sd_notify(0, "STATUS=Reading modules-load.d and sysfs, resolving modules");
+	std::string error;
+	// Modules go into the running kernel: on the real root, its tree and no other.
+	std::optional<std::string> kernel = cl.kernel;
+	if (!kernel && cl.root == "/")
+		kernel = runningKernelVersion();
+	BootPlanInputs inputs{cl.root, kernel, settings.installCommands == InstallCommands::Run,
+			      settings.coldplug};
+	auto plan = readBootSources(inputs, error);
+	if (!plan) {
+		journal.send(LOG_ERR, {}, fmt::format("Cannot plan module loading: {}", error));
+		sd_notifyf(0, "STATUS=Failed: %s", error.c_str());
+		return 1;
+	}
+	reportDiagnostics(journal, plan->diagnostics);
+
+	// Load: the static lists and the devices present as one graph, so they share the workers
+	// and the critical path.
+	std::unique_ptr<Backend> backend = makeBackend(settings, journal);
+	LoadSession session(std::move(*plan->index), plan->options, *backend, workers, journal);
+	session.submit(plan->requests);
 	if (cl.once) {
 		session.waitIdle();
 		reportSummary(journal, session.tally());
@@ -406,6 +392,7 @@ try {
 
 	// Serve: READY=1 once that first graph has settled (or at the bound), then hotplug until
 	// asked to stop.
+	Daemon d{journal, session, std::move(monitor), cl.root};
 	r = serve(d, settings.readyTimeoutSec);
 	sd_notify(0, "STOPPING=1");
 	if (d.monitor) {

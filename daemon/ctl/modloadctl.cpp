@@ -15,33 +15,36 @@ namespace {
 
 void usage(FILE *to)
 {
-	fmt::print(to,
-		   "Usage: modloadctl [OPTIONS] COMMAND\n"
-		   "\n"
-		   "Commands:\n"
-		   "  plan            what the next boot's static sources would load, in order\n"
-		   "\n"
-		   "Options:\n"
-		   "  --root DIR      read configuration and modules under DIR (default /)\n"
-		   "  --kernel VER    the kernel version whose modules to use\n"
-		   "  --json          print one JSON object\n"
-		   "  -h, --help      show this help\n"
-		   "  --version       show the version\n");
+	fmt::print(to, "Usage: modloadctl [OPTIONS] COMMAND\n"
+		       "\n"
+		       "Commands:\n"
+		       "  plan            what the next boot would load, in order: the kernel\n"
+		       "                  command line, modules-load.d and the devices present\n"
+		       "\n"
+		       "Options:\n"
+		       "  --root DIR      read configuration and modules under DIR (default /)\n"
+		       "  --kernel VER    the kernel version whose modules to use\n"
+		       "  --json          print one JSON object\n"
+		       "  --no-devices    leave out the devices under ROOT/sys/devices\n"
+		       "  -h, --help      show this help\n"
+		       "  --version       show the version\n");
 }
 
 struct Options {
 	std::string command;
 	BootPlanInputs inputs;
 	bool json = false;
+	bool devices = true;
 };
 
 int parse(int argc, char **argv, Options &opts)
 {
-	enum { OptRoot = 256, OptKernel, OptJson, OptVersion };
+	enum { OptRoot = 256, OptKernel, OptJson, OptNoDevices, OptVersion };
 	static const option longOptions[] = {
 		{"root", required_argument, nullptr, OptRoot},
 		{"kernel", required_argument, nullptr, OptKernel},
 		{"json", no_argument, nullptr, OptJson},
+		{"no-devices", no_argument, nullptr, OptNoDevices},
 		{"help", no_argument, nullptr, 'h'},
 		{"version", no_argument, nullptr, OptVersion},
 		{nullptr, 0, nullptr, 0},
@@ -57,6 +60,9 @@ int parse(int argc, char **argv, Options &opts)
 			break;
 		case OptJson:
 			opts.json = true;
+			break;
+		case OptNoDevices:
+			opts.devices = false;
 			break;
 		case 'h':
 			usage(stdout);
@@ -87,6 +93,7 @@ int plan(Options opts)
 	Diagnostics diags;
 	Settings settings = readSettings(opts.inputs.root, diags);
 	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
+	opts.inputs.devices = opts.devices && settings.coldplug;
 	std::string error;
 	auto p = makeBootPlan(opts.inputs, error);
 	if (!p) {

@@ -52,12 +52,13 @@ std::string planTable(const BootPlan &plan)
 				   cut(joinOr(afterNames(plan, m), "-"), 28), why);
 	}
 	out += fmt::format("\n{} to insert, {} builtin, {} already loaded, {} blacklisted, {} "
-			   "missing; {} requests",
+			   "missing; {} requests ({} from devices)",
 			   counts[static_cast<size_t>(Action::Insert)],
 			   counts[static_cast<size_t>(Action::Builtin)],
 			   counts[static_cast<size_t>(Action::Loaded)],
 			   counts[static_cast<size_t>(Action::Blacklisted)],
-			   counts[static_cast<size_t>(Action::Missing)], plan.requests.size());
+			   counts[static_cast<size_t>(Action::Missing)], plan.requests.size(),
+			   plan.deviceRequests);
 	if (!plan.diagnostics.empty())
 		out += fmt::format(", {} configuration warnings", plan.diagnostics.size());
 	out += ".\n";
@@ -84,6 +85,13 @@ std::string planJson(const BootPlan &plan)
 			j["install_command"] = m.installCommand;
 		if (!m.reason.empty())
 			j["reason"] = m.reason;
+		if (!m.devices.empty()) {
+			nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+			for (const DeviceRef &d : m.devices)
+				devices.push_back(
+					{{"devpath", d.devpath}, {"modalias", d.modalias}});
+			j["devices"] = std::move(devices);
+		}
 		modules.push_back(std::move(j));
 	}
 	nlohmann::ordered_json warnings = nlohmann::ordered_json::array();

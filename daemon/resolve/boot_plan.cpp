@@ -5,6 +5,7 @@
 #include "config/modules_load_d.h"
 #include "resolve/live_modules.h"
 #include "resolve/module_index.h"
+#include "uevent/device_requests.h"
 
 namespace modloadd {
 
@@ -23,6 +24,12 @@ std::optional<BootPlan> readBootSources(const BootPlanInputs &in, std::string &e
 	plan.requests = cmdline.modulesLoad;
 	for (Request &r : readModulesLoadD(in.root, plan.diagnostics))
 		plan.requests.push_back(std::move(r));
+	if (in.devices) {
+		std::vector<Request> devices = devicesPresent(in.root);
+		plan.deviceRequests = devices.size();
+		for (Request &r : devices)
+			plan.requests.push_back(std::move(r));
+	}
 
 	plan.index = ModuleIndex::open(in.root, plan.tree, error);
 	if (!plan.index)

@@ -15,11 +15,14 @@ struct BootPlanInputs {
 	std::string root = "/";
 	std::optional<std::string> kernel; // version; default: the only one, else uname -r
 	bool allowInstallCommands = false;
+	bool devices = false; // also the devices present under ROOT/sys/devices (coldplug)
 };
 
 struct BootPlan {
 	KernelTree tree;
-	std::vector<Request> requests; // command line first, then modules-load.d (as systemd)
+	// Command line first, then modules-load.d (as systemd), then the devices present.
+	std::vector<Request> requests;
+	size_t deviceRequests = 0; // how many of them came from devices
 	ModuleGraph graph;
 	Diagnostics diagnostics; // configuration problems, each already skipped
 	// What the graph was resolved with, for the requests that come later (devices).

@@ -20,7 +20,8 @@ bool isDefault(const Settings &s)
 	Settings d;
 	return s.workers == d.workers && s.backend == d.backend &&
 	       s.simulationScript == d.simulationScript && s.installCommands == d.installCommands &&
-	       s.logTarget == d.logTarget;
+	       s.logTarget == d.logTarget && s.coldplug == d.coldplug && s.uevents == d.uevents &&
+	       s.receiveBuffer == d.receiveBuffer && s.readyTimeoutSec == d.readyTimeoutSec;
 }
 
 } // namespace
@@ -281,4 +282,49 @@ TEST_CASE("given an unreadable main file, we should report it and still read the
 	REQUIRE(diags.size() == 1);
 	CHECK(diags[0].file == "/etc/modloadd.conf");
 	CHECK(diags[0].message == "Failed to read: Is a directory, ignoring");
+}
+
+TEST_CASE("given the [Devices] keys, we should read each and refuse bad values", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	CHECK(s.coldplug);
+	CHECK(s.uevents == UeventsFrom::Kernel);
+	CHECK(s.receiveBuffer == size_t{128} << 20);
+	CHECK(s.readyTimeoutSec == 30);
+	applySettingsText(s,
+			  "[Devices]\nColdplug=off\nUevents=udev\nReceiveBuffer=64K\n"
+			  "ReadyTimeoutSec=0\n",
+			  "/etc/modloadd.conf", diags);
+	CHECK(diags.empty());
+	CHECK_FALSE(s.coldplug);
+	CHECK(s.uevents == UeventsFrom::Udev);
+	CHECK(s.receiveBuffer == 65536);
+	CHECK(s.readyTimeoutSec == 0);
+	applySettingsText(s, "[Devices]\nUevents=no\nReceiveBuffer=2G\nColdplug=YES\n", "x.conf",
+			  diags);
+	CHECK(diags.empty());
+	CHECK(s.uevents == UeventsFrom::None);
+	CHECK(s.receiveBuffer == size_t{2} << 30);
+	CHECK(s.coldplug);
+
+	Settings before = s;
+	applySettingsText(s,
+			  "[Devices]\nColdplug=maybe\nUevents=netlink\nReceiveBuffer=3G\n"
+			  "ReceiveBuffer=1K\nReceiveBuffer=12X\nReceiveBuffer=-1\n"
+			  "ReadyTimeoutSec=3601\nReadyTimeoutSec=5s\n",
+			  "bad.conf", diags);
+	REQUIRE(diags.size() == 8);
+	for (unsigned i = 0; i < 8; i++) {
+		CHECK(diags[i].line == i + 2);
+		CHECK(endsWith(diags[i].message, ", ignoring"));
+	}
+	CHECK(s.coldplug == before.coldplug);
+	CHECK(s.uevents == before.uevents);
+	CHECK(s.receiveBuffer == before.receiveBuffer);
+	CHECK(s.readyTimeoutSec == before.readyTimeoutSec);
+
+	applySettingsText(s, "[Devices]\nUevents=\nReceiveBuffer=\nReadyTimeoutSec=\n", "r.conf",
+			  diags);
+	CHECK(isDefault(s));
 }

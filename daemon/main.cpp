@@ -352,7 +352,23 @@ try {
 						      ? UeventSource::Udev
 						      : UeventSource::Kernel,
 					      settings.receiveBuffer, err);
-		if (!monitor)
+		if (monitor)
+			monitor->setRejectionObserver([&journal,
+						       logged = 0u](UeventRejection kind,
+								    std::string_view why) mutable {
+				// A flood of bad datagrams must not become a flood of
+				// entries: the first few are shown, all are counted.
+				constexpr unsigned kShown = 10;
+				if (++logged > kShown)
+					return;
+				bool spoofed = kind == UeventRejection::Spoofed;
+				journal.send(spoofed ? LOG_WARNING : LOG_DEBUG, {},
+					     fmt::format("Dropped a uevent: {}{}", why,
+							 logged == kShown ? " (further drops are "
+									    "only counted)"
+									  : ""));
+			});
+		else
 			journal.send(
 				LOG_ERR, {{"ERRNO", fmt::format("{}", -err)}},
 				fmt::format("Cannot listen for uevents: {}; hotplugged devices "

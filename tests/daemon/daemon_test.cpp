@@ -228,6 +228,45 @@ std::string waitForText(const std::string &path, const std::string &needle, int 
 	return text;
 }
 
+// A real device with a modalias: (devpath without /sys, modalias).
+std::pair<std::string, std::string> realDevice()
+{
+	for (const char *bus : {"/sys/bus/pci/devices", "/sys/bus/platform/devices"}) {
+		std::error_code ec;
+		for (const auto &e : std::filesystem::directory_iterator(bus, ec)) {
+			std::ifstream in(e.path() / "modalias");
+			std::string modalias;
+			if (std::getline(in, modalias) && !modalias.empty())
+				return {std::filesystem::canonical(e.path()).string().substr(4),
+					modalias};
+		}
+	}
+	FAIL("no device with a modalias on this machine");
+	return {};
+}
+
+// The daemon in the background, its console log in a file.
+pid_t startDaemon(const std::string &root, const std::string &log)
+{
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		dup2(fd, STDERR_FILENO);
+		std::string bin = daemonBinary();
+		execl(bin.c_str(), bin.c_str(), "--root", root.c_str(), "--kernel", kFixtureKernel,
+		      "--backend", "simulated", "--log-target", "console", nullptr);
+		_exit(127);
+	}
+	return pid;
+}
+
+void writeUevent(const std::string &devpath, const char *action)
+{
+	std::ofstream trigger("/sys" + devpath + "/uevent");
+	trigger << action;
+}
+
 } // namespace
 
 TEST_CASE("given devices in sysfs, we should load what their modaliases resolve to, once each")
@@ -265,42 +304,16 @@ TEST_CASE("given a device the real kernel announces after start, we should load 
 	// in the root's modprobe.d maps that device's real modalias to a fixture module.
 	// Root is needed for that (CI runs as root); failing says so instead of passing quietly.
 	REQUIRE(geteuid() == 0);
-	std::string devpath, modalias;
-	for (const char *bus : {"/sys/bus/pci/devices", "/sys/bus/platform/devices"}) {
-		std::error_code ec;
-		for (const auto &e : std::filesystem::directory_iterator(bus, ec)) {
-			std::ifstream in(e.path() / "modalias");
-			if (std::getline(in, modalias) && !modalias.empty()) {
-				// devpath is relative to /sys
-				devpath = std::filesystem::canonical(e.path()).string().substr(4);
-				break;
-			}
-		}
-		if (!devpath.empty())
-			break;
-	}
-	REQUIRE_FALSE(devpath.empty()); // no device with a modalias at all
+	auto [devpath, modalias] = realDevice();
 	Root root;
 	root.dir.write("etc/modprobe.d/test.conf", "alias " + modalias + " fx_dia_top\n");
 	root.dir.write("etc/modloadd.conf", "[Devices]\nColdplug=no\n");
 	std::string log = root.dir.root() + "/daemon.log";
-	pid_t pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		dup2(fd, STDERR_FILENO);
-		std::string bin = daemonBinary(), r = root.dir.root();
-		execl(bin.c_str(), bin.c_str(), "--root", r.c_str(), "--kernel", kFixtureKernel,
-		      "--backend", "simulated", "--log-target", "console", nullptr);
-		_exit(127);
-	}
+	pid_t pid = startDaemon(root.dir.root(), log);
 	// Ready means the socket is bound: the summary line comes after it.
 	std::string text = waitForText(log, "Loaded 0 modules", 20);
 	REQUIRE(text.find("Loaded 0 modules") != std::string::npos);
-	{
-		std::ofstream trigger("/sys" + devpath + "/uevent");
-		trigger << "add";
-	}
+	writeUevent(devpath, "add");
 	text = waitForText(log, "Inserted module 'fx_dia_top'", 20);
 	kill(pid, SIGTERM);
 	int status = 0;
@@ -312,4 +325,39 @@ TEST_CASE("given a device the real kernel announces after start, we should load 
 	CHECK(text.find("Stopping: ") != std::string::npos);
 	CHECK(WIFEXITED(status));
 	CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("given a receive buffer that overflows, we should rescan sysfs and miss no device")
+{
+	REQUIRE(geteuid() == 0); // see above
+	auto [devpath, modalias] = realDevice();
+	Root root;
+	// The root's sysfs is the machine's: the rescan walks the real devices.
+	root.dir.symlink("/sys", "sys");
+	root.dir.write("etc/modprobe.d/test.conf", "alias " + modalias + " fx_chain_a\n");
+	root.dir.write("etc/modloadd.conf", "[Devices]\nColdplug=no\nReceiveBuffer=64K\n");
+	std::string log = root.dir.root() + "/daemon.log";
+	pid_t pid = startDaemon(root.dir.root(), log);
+	std::string text = waitForText(log, "Loaded 0 modules", 20);
+	REQUIRE(text.find("Loaded 0 modules") != std::string::npos);
+
+	// Stopped, the daemon reads nothing: a few thousand events overflow 64 KiB, and the
+	// device's "add" comes last, after the kernel has started dropping.
+	kill(pid, SIGSTOP);
+	for (int i = 0; i < 3000; i++)
+		writeUevent(devpath, "change");
+	writeUevent(devpath, "add");
+	kill(pid, SIGCONT);
+
+	text = waitForText(log, "Inserted module 'fx_chain_a'", 20);
+	kill(pid, SIGTERM);
+	int status = 0;
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	text = waitForText(log, "Stopping:", 5);
+	INFO(text);
+	CHECK(text.find("The uevent socket overflowed (ENOBUFS)") != std::string::npos);
+	CHECK(text.find("Rescanned /sys/devices after lost uevents") != std::string::npos);
+	CHECK(count(text, fmt::format("Inserted module 'fx_chain_a' (device {} (", devpath)) == 1);
+	CHECK(count(text, "Inserted module 'fx_chain_c'") == 1);
+	CHECK(WIFEXITED(status));
 }

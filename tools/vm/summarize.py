@@ -378,8 +378,8 @@ def hotplug_summary(r):
     h = r.get("hotplug")
     if not h:
         return None
-    out = {"module": HOTPLUG_MODULE, "device_add_s": None, "devpath": None, "modalias": None,
-           "bound_s": None, "driver": None, "module_live_s": None, "latency_s": None,
+    out = {"module": HOTPLUG_MODULE, "device_add_s": None, "uevent_read_s": None, "devpath": None, "modalias": None,
+           "bound_s": None, "driver": None, "module_live_s": None, "latency_s": None, "reaction_s": None,
            "requested_s": None, "poll": {}, "loads": [], "attempts": [], "journal": []}
     off = h["realtime_offset"]
     if off is not None and h["requested_realtime"]:
@@ -394,15 +394,27 @@ def hotplug_summary(r):
                 out.update(bound_s=u["ts"], driver=u["props"].get("DRIVER"))
         elif u["subsystem"] == "module" and u["action"] == "add" and u["devpath"] == f"/module/{HOTPLUG_MODULE}":
             out["module_live_s"] = out["module_live_s"] or u["ts"]
+    # udevadm monitor stamps a uevent when it reads it; the pci_device_add kprobe (hotplug.sh)
+    # is the kernel's moment: the device appeared then, its add uevent was sent right after.
+    out["uevent_read_s"] = out["device_add_s"]
+    ph = r["phases"].get("after-hotplug") or r["phases"]["boot"]
+    probe = [ev["ts"] for ev in trace_lines(read(os.path.join(ph["dir"], "trace")))
+             if ev["event"] == "pci_device_add" and (out["uevent_read_s"] is None or ev["ts"] <= out["uevent_read_s"])]
+    if probe:
+        out["device_add_s"] = probe[-1]
     if out["device_add_s"] is not None and out["module_live_s"] is not None:
         out["latency_s"] = out["module_live_s"] - out["device_add_s"]
     for t, kind, arg in h["poll"]:
         if off is not None:
             out["poll"][kind] = {"s": t - off, "arg": arg}
-    ph = r["phases"].get("after-hotplug") or r["phases"].get("boot")
     pids = modloadd_pids(ph) | modloadd_pids(r["phases"]["boot"])
     out["loads"] = [dict(ev, loader=classify_loader(ev, pids)) for ev in ph["trace"] if ev["module"] == HOTPLUG_MODULE]
     out["attempts"] = [dict(a, loader=classify_loader(a, pids)) for a in ph["attempts"] or [] if a["module"] == HOTPLUG_MODULE]
+    # The loader's part: from the device's arrival to its load attempt (the rest is the kernel
+    # inserting the module and running its init, which probes the device).
+    out["reaction_s"] = None
+    if out["attempts"] and out["device_add_s"] is not None:
+        out["reaction_s"] = out["attempts"][0]["ts"] - out["device_add_s"]
     for e in h["journal"]:
         if norm(field(e, "MODLOADD_MODULE") or "") != HOTPLUG_MODULE:
             continue
@@ -641,15 +653,16 @@ def print_summary(s, out=sys.stdout):
     h = s.get("hotplug")
     if h:
         p(f"\nhotplug of a {h['module']} NIC (device_add from the host):")
-        p(f"  requested at {fmt_s(h['requested_s'])}; device appeared (kernel add uevent) at {fmt_s(h['device_add_s'])}: "
-          f"{h['devpath']} {h['modalias']}")
+        p(f"  requested at {fmt_s(h['requested_s'])}; device appeared (pci_device_add) at {fmt_s(h['device_add_s'])}, "
+          f"its add uevent read at {fmt_s(h['uevent_read_s'])}: {h['devpath']} {h['modalias']}")
         p(f"  driver bound at {fmt_s(h['bound_s'])} ({h['driver']}); module live (module add uevent) at {fmt_s(h['module_live_s'])}: "
           f"{fmt_s(h['latency_s'])} after the device appeared")
         if h["poll"]:
             p("  polled from sysfs (every 20 ms): " + ", ".join(f"{k} at {fmt_s(v['s'])}" for k, v in h["poll"].items()))
         for x in h["attempts"]:
-            p(f"  load attempt by {x['loader']} ({x['comm']}-{x['pid']}) at {x['ts']:.3f}s -> {x['error']}"
-              + (" (inserted)" if x["inserted"] else ""))
+            p(f"  load attempt by {x['loader']} ({x['comm']}-{x['pid']}) at {x['ts']:.3f}s "
+              f"({fmt_s(x['ts'] - h['device_add_s'] if h['device_add_s'] is not None else None)} after the device appeared), "
+              f"returned at {fmt_s(x['end'])}: {x['error']}" + (" (inserted)" if x["inserted"] else ""))
         p(f"  journal entries with MODLOADD_MODULE={h['module']}:" + ("" if h["journal"] else " none"))
         for j in h["journal"]:
             p(f"    at {j['s']:.3f}s {j['unit']} {j['outcome']}: MODLOADD_DEVPATH={j['devpath']} MODLOADD_MODALIAS={j['modalias']}")
@@ -715,6 +728,7 @@ def print_table(dirs, out=sys.stdout):
                       ("  ... distinct modules they tried", lambda s: att(s, "distinct_modules")),
                       ("  ... attempts per distinct module", lambda s: att(s, "per_module")),
                       ("hotplug: device to module live, s", lambda s: (s["hotplug"] or {}).get("latency_s")),
+                      ("  ... device to load attempt, s", lambda s: (s["hotplug"] or {}).get("reaction_s")),
                       ("modules-load.d set (with deps)", lambda s: len(s["requested_modules"])),
                       ("modloadd VmRSS kB", lambda s: s["rss_kb"].get("modloadd")),
                       ("  ... RssAnon kB", lambda s: s["rss_anon_kb"].get("modloadd")),

@@ -7,7 +7,9 @@
 #   uevents        `udevadm monitor --kernel --property` of the pci and module subsystems:
 #                  KERNEL[MONOTONIC] add /devices/.../0000:00:NN.0 (pci) is the device
 #                  appearing, KERNEL[...] add /module/vmxnet3 (module) the module going live
-#                  (the kernel sends that uevent once the module's init has returned)
+#                  (the kernel sends that uevent once the module's init has returned); the
+#                  times are when udevadm read them. The trace gets the kernel's own moment
+#                  of the device's arrival from a kprobe on pci_device_add.
 #   poll           the same seen from sysfs, polled every 20 ms: "REALTIME device PATH" when
 #                  /sys/bus/pci/devices has a 15ad:07b0, "REALTIME live" when
 #                  /sys/module/vmxnet3/initstate says live, "REALTIME bound DRIVER"
@@ -67,6 +69,12 @@ hotplug_poll() {
 }
 
 hotplug_state >"$hotplug_dir/before"
+# The kernel's own moment of the arrival, for the trace: pci_device_add registers the new
+# device and sends its add uevent (udevadm monitor stamps the uevent when it reads it, later).
+# Appended (>>): writing kprobe_events afresh would delete the boot's kprobe.
+if echo 'p:modloadd_vm/pci_device_add pci_device_add' >>/sys/kernel/tracing/kprobe_events; then
+	echo 1 >/sys/kernel/tracing/events/modloadd_vm/pci_device_add/enable
+fi
 stdbuf -oL udevadm monitor --kernel --property --subsystem-match=pci --subsystem-match=module \
 	>"$hotplug_dir/uevents" 2>&1 &
 hotplug_monitor=$!

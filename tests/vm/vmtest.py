@@ -678,7 +678,7 @@ def check_hotplug(c):
     c.ok(ph is not None, "the collector took the after-hotplug snapshot", ", ".join(r["phases"]))
     mon = S.read(os.path.join(os.path.dirname(r["dir"]), "monitor.log")) or "(no monitor.log)"
     if not c.ok(h["device_add_s"] is not None,
-                f"the device appeared: PCI {S.HOTPLUG_PCI_ID} at {S.fmt_s(h['device_add_s'])} (pci_device_add; "
+                f"the device appeared: PCI {S.HOTPLUG_PCI_ID} at {S.fmt_s(h['device_add_s'])} ({h['device_add_from']}; "
                 f"add uevent read at {S.fmt_s(h['uevent_read_s'])}), {h['devpath']} {h['modalias']}", f"monitor-relay: {mon}\nuevents: {len(S.load_hotplug(os.path.join(r['dir'], 'hotplug'))['uevents'])}"):
         return
     c.ok(h["module_live_s"] is not None, f"{h['module']} went live (module add uevent at {S.fmt_s(h['module_live_s'])})",

@@ -400,8 +400,10 @@ def hotplug_summary(r):
     ph = r["phases"].get("after-hotplug") or r["phases"]["boot"]
     probe = [ev["ts"] for ev in trace_lines(read(os.path.join(ph["dir"], "trace")))
              if ev["event"] == "pci_device_add" and (out["uevent_read_s"] is None or ev["ts"] <= out["uevent_read_s"])]
+    out["device_add_from"] = "add uevent read" if out["device_add_s"] is not None else None
     if probe:
         out["device_add_s"] = probe[-1]
+        out["device_add_from"] = "pci_device_add"
     if out["device_add_s"] is not None and out["module_live_s"] is not None:
         out["latency_s"] = out["module_live_s"] - out["device_add_s"]
     for t, kind, arg in h["poll"]:
@@ -653,7 +655,7 @@ def print_summary(s, out=sys.stdout):
     h = s.get("hotplug")
     if h:
         p(f"\nhotplug of a {h['module']} NIC (device_add from the host):")
-        p(f"  requested at {fmt_s(h['requested_s'])}; device appeared (pci_device_add) at {fmt_s(h['device_add_s'])}, "
+        p(f"  requested at {fmt_s(h['requested_s'])}; device appeared ({h['device_add_from']}) at {fmt_s(h['device_add_s'])}, "
           f"its add uevent read at {fmt_s(h['uevent_read_s'])}: {h['devpath']} {h['modalias']}")
         p(f"  driver bound at {fmt_s(h['bound_s'])} ({h['driver']}); module live (module add uevent) at {fmt_s(h['module_live_s'])}: "
           f"{fmt_s(h['latency_s'])} after the device appeared")

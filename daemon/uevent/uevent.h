@@ -1,0 +1,65 @@
+// Uevents as values: parsing the kernel's and udev's netlink messages and sysfs uevent files.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace modloadd {
+
+struct Uevent {
+	std::string action;    // "add", "remove", "change", "bind", ...
+	std::string devpath;   // "/devices/pci0000:00/0000:00:03.0" (no /sys prefix)
+	std::string subsystem; // SUBSYSTEM=
+	std::string devtype;   // DEVTYPE=, may be empty
+	std::string modalias;  // MODALIAS=, may be empty; validated (see validModalias)
+	uint64_t seqnum = 0;   // SEQNUM= (0 for coldplug)
+	// Every KEY=VALUE in order, values exactly as received (MODALIAS= may keep the kernel's
+	// trailing newline; the `modalias` member never does).
+	std::vector<std::pair<std::string, std::string>> properties;
+
+	const std::string *property(std::string_view key) const; // nullptr when absent
+	std::string_view kernelName() const;			 // last component of devpath
+};
+
+// Why a message was refused.
+enum class UeventDrop { None, Malformed, BadModalias };
+
+// The longest modalias accepted: one below PATH_MAX. The kernel cannot produce more (a sysfs
+// attribute is at most a 4 KiB page with its newline, and a uevent's whole environment is 2 KiB),
+// and libkmod's alias normalisation writes a bracket expression into a PATH_MAX buffer without a
+// bound, so only a longer string can overflow it.
+inline constexpr size_t kMaxModaliasLength = 4095;
+
+// A kernel netlink message: "ACTION@DEVPATH\0KEY=VALUE\0...". Requires the header, NUL-separated
+// fields, ACTION, DEVPATH and SEQNUM present, header consistent with ACTION/DEVPATH. Returns
+// nullopt and sets `why` (a short reason) + `drop` when refused.
+std::optional<Uevent> parseKernelUevent(std::string_view message, UeventDrop &drop,
+					std::string &why);
+
+// The header udev puts before the properties of a message it sends on netlink group 2 (the
+// layout of libudev's monitor: integers in host order except the magic).
+inline constexpr std::string_view kUdevPrefix{"libudev\0", 8};
+inline constexpr uint32_t kUdevMagic = 0xfeedcafe; // in network byte order on the wire
+inline constexpr size_t kUdevHeaderSize = 40;	   // prefix, magic, 3 sizes, 4 filter words
+
+// A message from udev's group ("libudev\0" + header with magic 0xfeedcafe in network byte
+// order, header_size, properties_off, properties_len) -> the same Uevent. The properties must
+// hold ACTION, DEVPATH and SEQNUM.
+std::optional<Uevent> parseUdevUevent(std::string_view message, UeventDrop &drop, std::string &why);
+
+// A device's sysfs `uevent` file text (KEY=VALUE lines) for coldplug: action "add", seqnum 0.
+// The properties are ACTION, DEVPATH, SUBSYSTEM (when known), then the file's lines, as in the
+// kernel's own "add" message. An invalid MODALIAS= stays a property but not `modalias`.
+Uevent ueventFromSysfs(std::string devpath, std::string subsystem, std::string_view ueventFileText);
+
+// A modalias a device could really announce and libkmod can look up safely: 1 to
+// kMaxModaliasLength characters, printable ASCII without space (0x21..0x7e), brackets balanced
+// the way libkmod's alias normalisation accepts them. See uevent.cpp for why these bounds.
+bool validModalias(std::string_view modalias);
+
+} // namespace modloadd

@@ -1,0 +1,173 @@
+// The netlink uevent socket: hotplug events from the kernel (group 1) or udev (group 2).
+#include "uevent/uevent_monitor.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <fmt/format.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+namespace modloadd {
+
+namespace {
+
+constexpr uint32_t kKernelGroup = 1;
+constexpr uint32_t kUdevGroup = 2;
+
+int setIntOption(int fd, int option, int value)
+{
+	if (::setsockopt(fd, SOL_SOCKET, option, &value, sizeof(value)) < 0)
+		return -errno;
+	return 0;
+}
+
+// The sender's credentials, when the kernel attached them (SO_PASSCRED).
+const ucred *findCredentials(msghdr &msg)
+{
+	if (msg.msg_flags & MSG_CTRUNC)
+		return nullptr;
+	for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(ucred)))
+			return reinterpret_cast<const ucred *>(CMSG_DATA(c));
+	return nullptr;
+}
+
+} // namespace
+
+UeventMonitor::UeventMonitor(UniqueFd fd, UeventSource source, size_t receiveBuffer,
+			     uint32_t portId)
+    : fd_(std::move(fd)), source_(source), receiveBuffer_(receiveBuffer), portId_(portId),
+      buffer_(kMaxMessage)
+{
+}
+
+// The reason is only put into words when someone listens: a storm of drops costs no formatting.
+template <typename Why> void UeventMonitor::reject(UeventRejection kind, Why why)
+{
+	if (observer_)
+		observer_(kind, why());
+}
+
+std::optional<UeventMonitor> UeventMonitor::open(UeventSource source, size_t receiveBuffer,
+						 int &err)
+{
+	UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			     NETLINK_KOBJECT_UEVENT));
+	if (!fd.valid()) {
+		err = -errno;
+		return std::nullopt;
+	}
+	// Without credentials on every datagram we could not tell the kernel from a forger.
+	if ((err = setIntOption(fd.get(), SO_PASSCRED, 1)) < 0)
+		return std::nullopt;
+	// SO_RCVBUF is capped by net.core.rmem_max (a few hundred KiB by default): a coldplug
+	// storm overflows that. SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the daemon has.
+	int size = static_cast<int>(std::min<size_t>(receiveBuffer, INT_MAX / 2));
+	if (setIntOption(fd.get(), SO_RCVBUFFORCE, size) < 0 &&
+	    (err = setIntOption(fd.get(), SO_RCVBUF, size)) < 0)
+		return std::nullopt;
+
+	sockaddr_nl addr{};
+	addr.nl_family = AF_NETLINK;
+	addr.nl_groups = source == UeventSource::Kernel ? kKernelGroup : kUdevGroup;
+	if (::bind(fd.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) < 0) {
+		err = -errno;
+		return std::nullopt;
+	}
+	socklen_t len = sizeof(addr);
+	if (::getsockname(fd.get(), reinterpret_cast<sockaddr *>(&addr), &len) < 0) {
+		err = -errno;
+		return std::nullopt;
+	}
+	int granted = 0;
+	len = sizeof(granted);
+	if (::getsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &granted, &len) < 0) {
+		err = -errno;
+		return std::nullopt;
+	}
+	err = 0;
+	return UeventMonitor(std::move(fd), source, static_cast<size_t>(granted), addr.nl_pid);
+}
+
+bool UeventMonitor::drain(const std::function<void(Uevent &&)> &onEvent)
+{
+	bool lost = false;
+	for (;;) {
+		iovec iov{buffer_.data(), buffer_.size()};
+		sockaddr_nl sender{};
+		alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+		msghdr msg{};
+		msg.msg_name = &sender;
+		msg.msg_namelen = sizeof(sender);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = control;
+		msg.msg_controllen = sizeof(control);
+		// MSG_TRUNC: the real length of an oversized datagram, so it is seen and refused
+		// rather than parsed cut short.
+		ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return lost;
+			if (errno == ENOBUFS) {
+				// The queue was full and the kernel dropped events; the queued
+				// ones are still there to read.
+				counters_.overflows++;
+				lost = true;
+				continue;
+			}
+			counters_.readErrors++;
+			return lost;
+		}
+		counters_.received++;
+		size_t size = static_cast<size_t>(n);
+		if ((msg.msg_flags & MSG_TRUNC) || size > buffer_.size()) {
+			counters_.truncated++;
+			reject(UeventRejection::Truncated,
+			       [&] { return fmt::format("{} bytes", size); });
+			continue;
+		}
+		const ucred *cred = findCredentials(msg);
+		bool fromKernelAddress = msg.msg_namelen == sizeof(sender) &&
+					 sender.nl_family == AF_NETLINK && sender.nl_pid == 0;
+		// Anyone may send to our port or, with CAP_NET_ADMIN, to the group: only the
+		// kernel's address (port 0) is trusted on group 1. udevd has a port of its own,
+		// so on group 2 the credentials are what count.
+		bool trusted = cred && cred->uid == 0 &&
+			       (source_ == UeventSource::Udev || fromKernelAddress);
+		if (!trusted) {
+			counters_.spoofed++;
+			reject(UeventRejection::Spoofed, [&] {
+				return cred ? fmt::format("sender port {}, uid {}", sender.nl_pid,
+							  cred->uid)
+					    : fmt::format("sender port {}, no credentials",
+							  sender.nl_pid);
+			});
+			continue;
+		}
+		handle(std::string_view(buffer_.data(), size), onEvent);
+	}
+}
+
+void UeventMonitor::handle(std::string_view message, const std::function<void(Uevent &&)> &onEvent)
+{
+	UeventDrop drop = UeventDrop::None;
+	std::string why;
+	auto ev = source_ == UeventSource::Kernel ? parseKernelUevent(message, drop, why)
+						  : parseUdevUevent(message, drop, why);
+	if (!ev) {
+		bool badModalias = drop == UeventDrop::BadModalias;
+		(badModalias ? counters_.badModalias : counters_.malformed)++;
+		reject(badModalias ? UeventRejection::BadModalias : UeventRejection::Malformed,
+		       [&] { return why; });
+		return;
+	}
+	counters_.accepted++;
+	onEvent(std::move(*ev));
+}
+
+} // namespace modloadd

@@ -68,9 +68,14 @@ size_t LoadSession::submit(const std::vector<Request> &requests)
 		if (known != byName_.end()) {
 			global[i] = known->second;
 			PlannedModule &old = modules_[known->second];
+			// A thousand CPUs need not be listed; the first devices are kept for
+			// modloadctl and the state.
 			for (std::string &o : m.origins)
-				if (old.origins.size() < 64) // a thousand CPUs need not be listed
+				if (old.origins.size() < 64)
 					old.origins.push_back(std::move(o));
+			for (DeviceRef &dev : m.devices)
+				if (old.devices.size() < 64)
+					old.devices.push_back(std::move(dev));
 			continue;
 		}
 		global[i] = first + batch.size();

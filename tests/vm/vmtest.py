@@ -265,6 +265,15 @@ def expected_loaded(r):
     return mods
 
 
+def later_loads(before, after, live_before, live_after):
+    """module_load events in summary AFTER that BEFORE has not: (bad, retried). Retried: modules
+    that were not live and are not live now (inserted again, init refused again)."""
+    new = [ev for ev in after["loads"] if ev not in before["loads"]]
+    bad = [ev for ev in new if ev["module"] in live_before or ev["module"] in live_after]
+    retried = sorted({ev["module"] for ev in new if ev not in bad})
+    return bad, retried
+
+
 def loads_by_module(summary):
     by = {}
     for ev in summary["loads"]:
@@ -432,7 +441,7 @@ def check_refused_module(c):
     c.ok(REFUSED not in ph["proc_modules"], f"{REFUSED} is not in /proc/modules")
     u = ph["units"].get("modloadd", {})
     st = u.get("StatusText") or ""
-    c.ok(st.endswith(f"1 failed: {REFUSED}"), f"StatusText names it as the one failure ({st!r})")
+    c.ok(re.search(rf"(^|; )1 failed: {REFUSED}(;|$)", st) is not None, f"StatusText names it as the one failure ({st!r})")
     c.ok(u.get("ActiveState") == "active", "modloadd.service is still active (a failed module does not fail the unit)",
          f"ActiveState={u.get('ActiveState')} Result={u.get('Result')}")
     others = [m for m in expected_loaded(r) if m not in ph["proc_modules"]]
@@ -476,10 +485,20 @@ def check_restart_stop(c):
          f"after restart: active (running) with a new MainPID ({pid0} -> {pid1})",
          f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} Result={u.get('Result')}")
     c.ok(u.get("NRestarts") == "0", "a manual restart is not counted as an automatic one (NRestarts=0)", f"NRestarts={u.get('NRestarts')}")
-    twice = {m: len(v) for m, v in loads_by_module(sr).items() if len(v) > 1}
-    c.ok(not twice, "after restart the trace has no second module_load for any module", json.dumps(twice))
-    c.ok(len(sr["loads"]) == len(b["loads"]), f"no module_load at all since the boot snapshot ({len(b['loads'])} -> {len(sr['loads'])})",
-         json.dumps([ev for ev in sr["loads"] if ev not in b["loads"]]))
+    # A new daemon finds every live module live. What it may try again are the modules that
+    # were not live (device drivers whose init refused the machine at boot: ENODEV); their
+    # module_load comes again, and they must fail again, not stay.
+    bad, retried = later_loads(b, sr, boot["proc_modules"], ar["proc_modules"])
+    c.ok(not bad, f"after restart no module_load of a module that was live, nor of one that stays now "
+         f"({len(b['loads'])} -> {len(sr['loads'])} module_load events"
+         + (f"; retried, refused again: {' '.join(retried)}" if retried else "") + ")",
+         json.dumps(bad))
+    if sr["attempts"] is not None and b["attempts"] is not None:
+        seen = {(a["ts"], a["pid"]) for a in b["attempts"]["list"]}
+        again = [a for a in sr["attempts"]["list"] if (a["ts"], a["pid"]) not in seen
+                 and (a["module"] in boot["proc_modules"] or not a["module"])]
+        c.ok(not again, "after restart no load attempt for a module that was live",
+             json.dumps(again, indent=1))
     exp = [n for n in r["requested"] if n not in (MISSING, REFUSED)]
     for n in exp:
         es = entries_for(ar, n, pid1)
@@ -512,7 +531,9 @@ def check_restart_stop(c):
              f"ActiveState={u.get('ActiveState')} Result={u.get('Result')} ExecMainStatus={u.get('ExecMainStatus')} ExecMainCode={u.get('ExecMainCode')}")
         gone = [m for m in expected_loaded(r) if m not in st_ph["proc_modules"]]
         c.ok(not gone, "stopping the daemon leaves the modules loaded", "gone: " + " ".join(gone))
-        c.ok(len(ss["loads"]) == len(b["loads"]), "still no new module_load after stop")
+        bad, _ = later_loads(sr, ss, ar["proc_modules"], st_ph["proc_modules"])
+        c.ok(not bad, "after SIGHUP and stop: no module_load of a module that was live, nor of one that stays",
+             json.dumps(bad))
         errs = [e for e in st_ph["journal"] if S.field(e, "_PID") == pid1 and int(S.field(e, "PRIORITY") or 6) <= 3
                 and S.field(e, "MODLOADD_MODULE") != REFUSED]
         c.ok(not errs, "no error entries from the daemon besides the refused module", describe(errs))

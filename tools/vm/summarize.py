@@ -522,6 +522,7 @@ def summary(r, phase_name="boot"):
             "mode_loaders": attempt_stats(attempts, mode_loaders),
             "by_loader": {lo: attempt_stats(attempts, (lo,)) for lo in sorted({a["loader"] for a in attempts})},
             "all": attempt_stats(attempts),
+            "list": attempts,
             "by_process": procs,
             "repeated": {m: [{"loader": a["loader"], "comm": a["comm"], "pid": a["pid"], "ts": a["ts"],
                               "result": a["error"] or "unfinished", "inserted": a["inserted"]} for a in v]

@@ -1,6 +1,7 @@
 // modloadd: loads the kernel modules a system asks for, in dependency order, in parallel.
 #include "base/handles.h"
 #include "base/journal.h"
+#include "base/strings.h"
 #include "config/settings.h"
 #include "load/kernel_backend.h"
 #include "load/simulated_backend.h"
@@ -405,6 +406,13 @@ try {
 	// and the critical path.
 	std::unique_ptr<Backend> backend = makeBackend(settings, journal);
 	LoadSession session(std::move(*plan->index), plan->options, *backend, workers, journal);
+	// Refusals outlive a restart of the daemon but not the boot (/run is a tmpfs).
+	if (size_t n = session.rememberRefusals(rootedPath(cl.root, "/run/modloadd/refused")))
+		journal.send(
+			LOG_INFO, {},
+			fmt::format("{} modules the kernel refused earlier in this boot are not "
+				    "tried again (/run/modloadd/refused)",
+				    n));
 	size_t queued = session.submit(plan->requests);
 	// Where the time before the first insertion goes, for whoever tunes the boot.
 	journal.send(LOG_DEBUG, {},

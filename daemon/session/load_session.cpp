@@ -3,7 +3,14 @@
 
 #include "resolve/live_modules.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
 
 namespace modloadd {
 
@@ -12,6 +19,43 @@ LoadSession::LoadSession(ModuleIndex index, ResolveOptions options, Backend &bac
     : index_(std::move(index)), options_(std::move(options)), journal_(journal),
       pool_(backend, workers)
 {
+}
+
+size_t LoadSession::rememberRefusals(std::string path)
+{
+	refusalsPath_ = std::move(path);
+	// One line per refusal: "NAME KIND ERRNO", written by an earlier run of this boot.
+	std::ifstream in(refusalsPath_);
+	std::string line;
+	while (std::getline(in, line)) {
+		std::istringstream fields(line);
+		std::string name, kind;
+		int err = 0;
+		if (!(fields >> name >> kind >> err) || err <= 0 || err > 4095)
+			continue; // torn or foreign line: forgetting costs one more attempt, no
+				  // more
+		OutcomeKind k = kind == "no-device" ? OutcomeKind::NoDevice : OutcomeKind::Failed;
+		earlierRefusals_[name] =
+			Outcome{k, err, "refused by the kernel earlier in this boot", {}};
+	}
+	return earlierRefusals_.size();
+}
+
+void LoadSession::persistRefusal(const std::string &name, const Outcome &outcome)
+{
+	if (refusalsPath_.empty())
+		return;
+	std::error_code ec;
+	std::filesystem::create_directories(std::filesystem::path(refusalsPath_).parent_path(), ec);
+	// O_APPEND: each line lands whole, whatever else is written.
+	int fd = open(refusalsPath_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return; // the state is an optimisation; losing it costs a repeated attempt
+	std::string line = fmt::format(
+		"{} {} {}\n", name, outcome.kind == OutcomeKind::NoDevice ? "no-device" : "failed",
+		outcome.err);
+	(void)!write(fd, line.data(), line.size());
+	close(fd);
 }
 
 void LoadSession::refreshIndex()
@@ -82,6 +126,11 @@ size_t LoadSession::submit(const std::vector<Request> &requests)
 		if (!missing)
 			byName_.emplace(m.name, global[i]);
 		Job job = std::move(jobs[i]);
+		if (!job.settled) {
+			auto earlier = earlierRefusals_.find(m.name);
+			if (earlier != earlierRefusals_.end())
+				job.settled = earlier->second;
+		}
 		for (JobEdge &e : job.waitsFor)
 			e.job = global[e.job];
 		for (JobEdge &e : m.waitsFor)
@@ -102,8 +151,13 @@ size_t LoadSession::submit(const std::vector<Request> &requests)
 void LoadSession::reportSettled()
 {
 	for (size_t i : scheduler_.takeSettled()) {
-		reportOutcome(journal_, modules_[i], *scheduler_.outcome(i));
-		tally_.add(modules_[i], *scheduler_.outcome(i));
+		const Outcome &o = *scheduler_.outcome(i);
+		reportOutcome(journal_, modules_[i], o);
+		tally_.add(modules_[i], o);
+		// The module's own refusal (not a dependency's, not an earlier run's).
+		if ((o.kind == OutcomeKind::NoDevice || o.kind == OutcomeKind::Failed) &&
+		    o.cause.empty())
+			persistRefusal(modules_[i].name, o);
 	}
 }
 

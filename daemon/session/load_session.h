@@ -22,6 +22,12 @@ public:
 	LoadSession(ModuleIndex index, ResolveOptions options, Backend &backend, unsigned workers,
 		    Journal &journal);
 
+	// Remember refusals (no device, failed) in `path` — a file on /run, so for this boot
+	// only — and take those of an earlier run of this boot as settled: a restarted daemon
+	// does not try a module again that the kernel already refused. Returns how many were
+	// read.
+	size_t rememberRefusals(std::string path);
+
 	// Resolve and queue the requests this run has not seen. A request (name, alias or
 	// modalias) is resolved once per run and a module attempted at most once, however many
 	// devices ask for it; a request that resolved to nothing stays unanswered until depmod
@@ -48,6 +54,7 @@ public:
 private:
 	void refreshIndex();
 	void reportSettled();
+	void persistRefusal(const std::string &name, const Outcome &outcome);
 
 	ModuleIndex index_; // main thread only: libkmod is not thread-safe
 	ResolveOptions options_;
@@ -59,6 +66,8 @@ private:
 	std::unordered_map<std::string, size_t> byName_;
 	std::unordered_set<std::string> seen_; // requests already resolved this run
 	Tally tally_;
+	std::string refusalsPath_;
+	std::unordered_map<std::string, Outcome> earlierRefusals_;
 	size_t repeated_ = 0;
 	size_t reloads_ = 0;
 };

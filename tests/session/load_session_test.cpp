@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 
 using namespace modloadd;
 using namespace modloadd::testing;
@@ -170,4 +171,34 @@ TEST_CASE("given depmod rewriting the indexes, we should find a module installed
 	auto records = s.recordsFor("fx_twin_a");
 	REQUIRE(records.size() == 1);
 	CHECK(records[0].field("MODLOADD_DEVPATH") == "/devices/platform/fx.4");
+}
+
+TEST_CASE("given refusals of an earlier run of this boot, we should not try those modules again")
+{
+	FixtureRoot root;
+	std::string state = root.dir.root() + "/run/modloadd/refused";
+	SimulationScript script = SimulationScript::uniform(0);
+	script.set("fx_alias", {0, ENODEV});
+	script.set("fx_chain_c", {0, EPERM});
+	{
+		Session first(root.dir.root(), script);
+		CHECK(first.session->rememberRefusals(state) == 0);
+		first.run({named("fx_alias"), named("fx_chain_a"), named("fx_dia_base")});
+		CHECK(first.outcome("fx_chain_a").kind == OutcomeKind::Failed); // via fx_chain_c
+	}
+	// The restarted daemon: same boot, same /run.
+	Session second(root.dir.root(), script);
+	CHECK(second.session->rememberRefusals(state) == 2); // fx_alias, fx_chain_c; not fx_chain_a
+	second.run({device(1, kVirtioNetModalias), named("fx_chain_a"), named("fx_dia_base")});
+	CHECK(second.backend.attempts() == std::map<std::string, unsigned>{{"fx_dia_base", 1}});
+	CHECK(second.outcome("fx_alias").kind == OutcomeKind::NoDevice);
+	CHECK(second.outcome("fx_alias").cause == "refused by the kernel earlier in this boot");
+	CHECK(second.outcome("fx_chain_c").err == EPERM);
+	CHECK(second.outcome("fx_chain_a").kind == OutcomeKind::Failed);
+
+	// A torn or foreign line is skipped, not trusted.
+	std::ofstream(state, std::ios::app)
+		<< "fx_dia_top failed\ngarbage\nfx_dia_left failed 99999\n";
+	Session third(root.dir.root(), script);
+	CHECK(third.session->rememberRefusals(state) == 2);
 }

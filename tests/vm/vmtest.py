@@ -373,7 +373,7 @@ def check_modules_loaded(c):
         else:
             c.ok(False, f"{m}: inserted by modloadd", f"inserted by {loaders[0]}: {evs[0]}")
     for bad in ("systemd-modules-load", "udev"):
-        c.ok(bad not in s["by_loader"], f"no module was inserted by {bad} (takeover: masked / 80-drivers.rules shadowed)",
+        c.ok(bad not in s["by_loader"], f"no module was inserted by {bad} (takeover: masked / udev's kmod load rules shadowed)",
              " ".join(s["by_loader"].get(bad, [])))
     twice = {m: len(v) for m, v in by.items() if len(v) > 1}
     c.ok(not twice, "no module has two module_load events", json.dumps(twice))
@@ -567,7 +567,7 @@ def check_stock_baseline(c):
         b = set(expected_loaded(main)) & main["phases"]["boot"]["proc_modules"]
         c.ok(a == b, f"modloadd and stock end with the same configured set live ({len(a)} modules)",
              f"only stock: {sorted(a - b)}; only modloadd: {sorted(b - a)}")
-        print(f"# udev drivers (stock only, 80-drivers.rules shadowed under modloadd): {' '.join(s['by_loader'].get('udev', []))}")
+        print(f"# udev drivers (stock; modloadd loads them in the modloadd image): {' '.join(s['by_loader'].get('udev', []))}")
         print("# timing, one boot each (tools/vm/compare.sh takes medians):")
         for label, key in S.TABLE_ROWS:
             print(f"#   {label:<38} stock {S.fmt_s(s['times'][key]):>8}   modloadd {S.fmt_s(m['times'][key]):>8}")

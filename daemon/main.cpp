@@ -17,7 +17,9 @@
 #include <exception>
 #include <fmt/format.h>
 #include <fstream>
+#include <future>
 #include <getopt.h>
+#include <poll.h>
 #include <sstream>
 #include <sys/epoll.h>
 #include <systemd/sd-daemon.h>
@@ -386,15 +388,13 @@ try {
 	std::optional<std::string> kernel = cl.kernel;
 	if (!kernel && cl.root == "/")
 		kernel = runningKernelVersion();
-	BootPlanInputs inputs{cl.root, kernel, settings.installCommands == InstallCommands::Run,
-			      settings.coldplug};
+	BootPlanInputs inputs{cl.root, kernel, settings.installCommands == InstallCommands::Run};
 	auto sinceStart = [started = std::chrono::steady_clock::now()] {
 		return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
 								 started)
 			.count();
 	};
 	auto plan = readBootSources(inputs, error);
-	double readMs = sinceStart();
 	if (!plan) {
 		journal.send(LOG_ERR, {}, fmt::format("Cannot plan module loading: {}", error));
 		sd_notifyf(0, "STATUS=Failed: %s", error.c_str());
@@ -402,8 +402,8 @@ try {
 	}
 	reportDiagnostics(journal, plan->diagnostics);
 
-	// Load: the static lists and the devices present as one graph, so they share the workers
-	// and the critical path.
+	// Load the static lists at once, then walk sysfs while they insert: the devices present
+	// join the same run as a second batch (shared dependencies are attempted once).
 	std::unique_ptr<Backend> backend = makeBackend(settings, journal);
 	LoadSession session(std::move(*plan->index), plan->options, *backend, workers, journal);
 	// Refusals outlive a restart of the daemon but not the boot (/run is a tmpfs).
@@ -414,12 +414,29 @@ try {
 				    "tried again (/run/modloadd/refused)",
 				    n));
 	size_t queued = session.submit(plan->requests);
-	// Where the time before the first insertion goes, for whoever tunes the boot.
-	journal.send(LOG_DEBUG, {},
-		     fmt::format("Read the configuration and {} device requests in {:.1f} ms; "
-				 "resolved {} requests into {} modules by {:.1f} ms after start",
-				 plan->deviceRequests, readMs, plan->requests.size(), queued,
-				 sinceStart()));
+	double staticMs = sinceStart();
+	std::vector<Request> devices;
+	if (settings.coldplug) {
+		// The walk is a thread of its own so this one keeps the workers fed meanwhile.
+		auto scan =
+			std::async(std::launch::async, devicesPresent, std::string_view(cl.root));
+		while (scan.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+			pollfd p{session.eventFd(), POLLIN, 0};
+			if (poll(&p, 1, 10) > 0)
+				session.collect();
+		}
+		devices = scan.get();
+	}
+	double scanMs = sinceStart();
+	queued += session.submit(devices);
+	// Where the time before the first insertions goes, for whoever tunes the boot.
+	journal.send(
+		LOG_DEBUG, {},
+		fmt::format("Static lists: {} requests queued by {:.1f} ms after start; sysfs: "
+			    "{} device requests read by {:.1f} ms; {} modules queued in all by "
+			    "{:.1f} ms",
+			    plan->requests.size(), staticMs, devices.size(), scanMs, queued,
+			    sinceStart()));
 	if (cl.once) {
 		session.waitIdle();
 		reportSummary(journal, session.tally());

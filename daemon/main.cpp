@@ -413,7 +413,11 @@ try {
 			fmt::format("{} modules the kernel refused earlier in this boot are not "
 				    "tried again (/run/modloadd/refused)",
 				    n));
+	auto progress = [&session] {
+		sd_notifyf(0, "STATUS=%s", session.tally().progress(session.modules()).c_str());
+	};
 	size_t queued = session.submit(plan->requests);
+	progress();
 	double staticMs = sinceStart();
 	std::vector<Request> devices;
 	if (settings.coldplug) {
@@ -422,13 +426,16 @@ try {
 			std::async(std::launch::async, devicesPresent, std::string_view(cl.root));
 		while (scan.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
 			pollfd p{session.eventFd(), POLLIN, 0};
-			if (poll(&p, 1, 10) > 0)
+			if (poll(&p, 1, 10) > 0) {
 				session.collect();
+				progress();
+			}
 		}
 		devices = scan.get();
 	}
 	double scanMs = sinceStart();
 	queued += session.submit(devices);
+	progress();
 	// Where the time before the first insertions goes, for whoever tunes the boot.
 	journal.send(
 		LOG_DEBUG, {},

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/handles.h"
+#include "base/read_to_end.h"
 #include "base/strings.h"
 
 namespace modloadd {
@@ -150,23 +151,8 @@ int readConfFileText(const std::string &path, std::string &text)
 		return -EFBIG;
 
 	// st_size is only a hint: files in /proc report 0, and a file can grow while we read.
-	text.clear();
 	text.reserve(static_cast<size_t>(st.st_size));
-	char buf[64 * 1024];
-	for (;;) {
-		ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		if (text.size() + static_cast<size_t>(n) > kMaxConfFileSize)
-			return -EFBIG;
-		text.append(buf, static_cast<size_t>(n));
-	}
-	return 0;
+	return readToEnd(fd.get(), kMaxConfFileSize, text);
 }
 
 Diagnostic readFailure(std::string_view displayPath, int r)

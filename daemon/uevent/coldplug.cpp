@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/handles.h"
+#include "base/read_to_end.h"
 #include "base/strings.h"
 
 namespace modloadd {
@@ -35,21 +36,7 @@ int readAttribute(int dirFd, const char *name, std::string &text)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
-	text.clear();
-	char buf[4096];
-	for (;;) {
-		ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return 0;
-		if (text.size() + static_cast<size_t>(n) > kMaxAttributeSize)
-			return -EFBIG;
-		text.append(buf, static_cast<size_t>(n));
-	}
+	return readToEnd(fd.get(), kMaxAttributeSize, text);
 }
 
 // The basename of the `subsystem` link's target ("../../../bus/pci" -> "pci"); empty when the

@@ -1,13 +1,14 @@
 // Helpers shared by the uevent tests: fixture files, sysfs reads, skipping without a facility.
 #include "uevent_test_support.h"
 
-#include <array>
+#include "base/strings.h"
+#include "tree_support.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
 #include <iterator>
-#include <sys/wait.h>
 
 namespace modloadd::testing {
 
@@ -35,27 +36,10 @@ std::optional<std::string> readWholeFile(const std::string &path)
 
 std::vector<std::string> commandLines(const std::string &command, int &status)
 {
-	std::string out;
-	FILE *p = popen(command.c_str(), "r");
-	if (!p) {
-		status = -1;
-		return {};
-	}
-	std::array<char, 4096> buf;
-	size_t n;
-	while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-		out.append(buf.data(), n);
-	int raw = pclose(p);
-	status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-	std::vector<std::string> lines;
-	size_t start = 0;
-	while (start < out.size()) {
-		size_t end = out.find('\n', start);
-		if (end == std::string::npos)
-			end = out.size();
-		lines.push_back(out.substr(start, end - start));
-		start = end + 1;
-	}
+	std::string out = capture(command, status);
+	std::vector<std::string> lines = split(out, '\n', false);
+	if (!lines.empty() && lines.back().empty())
+		lines.pop_back(); // the newline that ends the last line
 	return lines;
 }
 

@@ -261,6 +261,15 @@ pid_t startDaemon(const std::string &root, const std::string &log)
 	return pid;
 }
 
+// SIGTERM, then the daemon's exit status and its whole log (up to its last line).
+std::pair<int, std::string> stopDaemon(pid_t pid, const std::string &log)
+{
+	kill(pid, SIGTERM);
+	int status = 0;
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	return {status, waitForText(log, "Stopping:", 5)};
+}
+
 void writeUevent(const std::string &devpath, const char *action)
 {
 	std::ofstream trigger("/sys" + devpath + "/uevent");
@@ -315,10 +324,8 @@ TEST_CASE("given a device the real kernel announces after start, we should load 
 	REQUIRE(text.find("Loaded 0 modules") != std::string::npos);
 	writeUevent(devpath, "add");
 	text = waitForText(log, "Inserted module 'fx_dia_top'", 20);
-	kill(pid, SIGTERM);
-	int status = 0;
-	REQUIRE(waitpid(pid, &status, 0) == pid);
-	text = waitForText(log, "Stopping:", 5);
+	auto [status, stopped] = stopDaemon(pid, log);
+	text = stopped;
 	INFO(text);
 	CHECK(count(text, fmt::format("Inserted module 'fx_dia_top' (device {} (", devpath)) == 1);
 	CHECK(count(text, "Inserted module 'fx_dia_base'") == 1);
@@ -350,10 +357,8 @@ TEST_CASE("given a receive buffer that overflows, we should rescan sysfs and mis
 	kill(pid, SIGCONT);
 
 	text = waitForText(log, "Inserted module 'fx_chain_a'", 20);
-	kill(pid, SIGTERM);
-	int status = 0;
-	REQUIRE(waitpid(pid, &status, 0) == pid);
-	text = waitForText(log, "Stopping:", 5);
+	auto [status, stopped] = stopDaemon(pid, log);
+	text = stopped;
 	INFO(text);
 	CHECK(text.find("The uevent socket overflowed (ENOBUFS)") != std::string::npos);
 	CHECK(text.find("Rescanned /sys/devices after lost uevents") != std::string::npos);

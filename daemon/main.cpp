@@ -8,6 +8,7 @@
 #include "report/outcome_report.h"
 #include "resolve/boot_plan.h"
 #include "session/load_session.h"
+#include "uevent/device_feed.h"
 #include "uevent/device_requests.h"
 #include "uevent/uevent_monitor.h"
 
@@ -17,7 +18,6 @@
 #include <exception>
 #include <fmt/format.h>
 #include <fstream>
-#include <future>
 #include <getopt.h>
 #include <poll.h>
 #include <sstream>
@@ -402,8 +402,8 @@ try {
 	}
 	reportDiagnostics(journal, plan->diagnostics);
 
-	// Load the static lists at once, then walk sysfs while they insert: the devices present
-	// join the same run as a second batch (shared dependencies are attempted once).
+	// Load the static lists at once, then walk sysfs while they insert: each device found joins
+	// the same run at once (shared dependencies are attempted once).
 	std::unique_ptr<Backend> backend = makeBackend(settings, journal);
 	LoadSession session(std::move(*plan->index), plan->options, *backend, workers, journal);
 	// Refusals outlive a restart of the daemon but not the boot (/run is a tmpfs).
@@ -419,31 +419,38 @@ try {
 	size_t queued = session.submit(plan->requests);
 	progress();
 	double staticMs = sinceStart();
-	std::vector<Request> devices;
+	double firstDeviceMs = 0;
+	size_t deviceRequests = 0;
 	if (settings.coldplug) {
-		// The walk is a thread of its own so this one keeps the workers fed meanwhile.
-		auto scan =
-			std::async(std::launch::async, devicesPresent, std::string_view(cl.root));
-		while (scan.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+		// The walk is a thread of its own; this one feeds the workers and hands them every
+		// device as soon as it is found.
+		DeviceFeed feed{std::string(cl.root)};
+		for (bool walking = true; walking;) {
+			walking = !feed.done(); // read before take(): the last take gets the rest
+			std::vector<Request> devices = feed.take();
+			if (!devices.empty()) {
+				if (deviceRequests == 0)
+					firstDeviceMs = sinceStart();
+				deviceRequests += devices.size();
+				queued += session.submit(devices);
+				progress();
+			}
 			pollfd p{session.eventFd(), POLLIN, 0};
-			if (poll(&p, 1, 10) > 0) {
+			if (walking && poll(&p, 1, 10) > 0) {
 				session.collect();
 				progress();
 			}
 		}
-		devices = scan.get();
 	}
 	double scanMs = sinceStart();
-	queued += session.submit(devices);
-	progress();
 	// Where the time before the first insertions goes, for whoever tunes the boot.
 	journal.send(
 		LOG_DEBUG, {},
 		fmt::format("Static lists: {} requests queued by {:.1f} ms after start; sysfs: "
-			    "{} device requests read by {:.1f} ms; {} modules queued in all by "
-			    "{:.1f} ms",
-			    plan->requests.size(), staticMs, devices.size(), scanMs, queued,
-			    sinceStart()));
+			    "first device request queued by {:.1f} ms, {} in all by {:.1f} ms; "
+			    "{} modules queued in all",
+			    plan->requests.size(), staticMs, firstDeviceMs, deviceRequests, scanMs,
+			    queued));
 	if (cl.once) {
 		session.waitIdle();
 		reportSummary(journal, session.tally());

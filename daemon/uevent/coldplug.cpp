@@ -54,7 +54,10 @@ std::string readSubsystem(int dirFd)
 
 class Scanner {
 public:
-	Scanner(std::vector<Uevent> &out, ColdplugStats &stats) : out_(out), stats_(stats) {}
+	Scanner(const std::function<void(Uevent &&)> &onDevice, ColdplugStats &stats)
+	    : onDevice_(onDevice), stats_(stats)
+	{
+	}
 
 	void walk(int dirFd, const std::string &devpath, int depth)
 	{
@@ -111,7 +114,7 @@ private:
 		if (!isDevice)
 			return;
 		stats_.devices++;
-		out_.push_back(std::move(ev));
+		onDevice_(std::move(ev));
 	}
 
 	std::vector<std::string> subdirectories(int dirFd)
@@ -142,21 +145,27 @@ private:
 		return names;
 	}
 
-	std::vector<Uevent> &out_;
+	const std::function<void(Uevent &&)> &onDevice_;
 	ColdplugStats &stats_;
 };
 
 } // namespace
 
-std::vector<Uevent> scanDevices(std::string_view root, ColdplugStats &stats)
+void scanDevices(std::string_view root, const std::function<void(Uevent &&)> &onDevice,
+		 ColdplugStats &stats)
 {
-	std::vector<Uevent> out;
 	stats = {};
 	std::string base = rootedPath(root, "/sys/devices");
 	UniqueFd fd(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	if (!fd.valid())
-		return out;
-	Scanner(out, stats).walk(fd.get(), "/devices", 0);
+	if (fd.valid())
+		Scanner(onDevice, stats).walk(fd.get(), "/devices", 0);
+}
+
+std::vector<Uevent> scanDevices(std::string_view root, ColdplugStats &stats)
+{
+	std::vector<Uevent> out;
+	scanDevices(
+		root, [&out](Uevent &&ev) { out.push_back(std::move(ev)); }, stats);
 	std::sort(out.begin(), out.end(),
 		  [](const Uevent &a, const Uevent &b) { return a.devpath < b.devpath; });
 	return out;

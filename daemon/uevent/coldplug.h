@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -29,5 +30,10 @@ inline constexpr int kMaxSysfsDepth = 64;
 // entries skipped (counted). Sorted by devpath.
 std::vector<Uevent> scanDevices(std::string_view root);
 std::vector<Uevent> scanDevices(std::string_view root, ColdplugStats &stats);
+
+// The same walk, handing each device over as it is found (in walk order, not sorted): on a
+// slow machine the walk takes seconds, and the first devices need not wait for the last.
+void scanDevices(std::string_view root, const std::function<void(Uevent &&)> &onDevice,
+		 ColdplugStats &stats);
 
 } // namespace modloadd

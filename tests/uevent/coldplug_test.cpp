@@ -1,16 +1,20 @@
 // Tests for scanDevices() on fixture sysfs trees: devices, links, loops and unreadable entries.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fcntl.h>
 #include <filesystem>
 #include <grp.h>
 #include <string>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 #include "temp_tree.h"
 #include "uevent/coldplug.h"
+#include "uevent/device_feed.h"
+#include "uevent/device_requests.h"
 #include "uevent_test_support.h"
 
 using namespace modloadd;
@@ -321,4 +325,42 @@ TEST_CASE("given a root without sys/devices, we should find nothing", "[coldplug
 	ColdplugStats stats;
 	CHECK(scanDevices(t.root(), stats).empty());
 	CHECK(scanDevices(t.path("/no/such/root")).empty());
+}
+
+TEST_CASE("given a sysfs tree, we should get the same requests from the feed as from one scan",
+	  "[coldplug]")
+{
+	TempTree t;
+	writeBasicTree(t);
+	auto key = [](const Request &r) { return r.name + " " + r.devpath + " " + r.modalias; };
+	std::vector<std::string> expected;
+	for (const Request &r : devicesPresent(t.root()))
+		expected.push_back(key(r));
+	REQUIRE(!expected.empty());
+
+	std::vector<std::string> fed;
+	DeviceFeed feed(t.root());
+	for (bool walking = true; walking;) {
+		walking = !feed.done();
+		for (const Request &r : feed.take())
+			fed.push_back(key(r));
+		if (walking)
+			std::this_thread::yield();
+	}
+	CHECK(feed.take().empty());
+	CHECK(feed.requests() == fed.size());
+	CHECK(feed.devices() == 7);
+	std::sort(expected.begin(), expected.end());
+	std::sort(fed.begin(), fed.end());
+	CHECK(fed == expected);
+}
+
+TEST_CASE("given a root without sys/devices, we should end the feed with nothing", "[coldplug]")
+{
+	TempTree t;
+	DeviceFeed feed(t.root());
+	while (!feed.done())
+		std::this_thread::yield();
+	CHECK(feed.take().empty());
+	CHECK(feed.devices() == 0);
 }

@@ -9,6 +9,7 @@
 
 #include "base/strings.h"
 #include "config/conf_files.h"
+#include "config/ini_text.h"
 
 namespace modloadd {
 
@@ -188,67 +189,28 @@ void applySettingsText(Settings &s, std::string_view text, std::string_view disp
 	auto warn = [&](unsigned lineNo, std::string message) {
 		diags.push_back({std::string(displayPath), lineNo, std::move(message)});
 	};
-
-	std::optional<std::string> section; // nullopt before the first header
-	bool sectionIgnored = false;	    // unknown or broken header: skip its keys quietly
-
-	unsigned lineNo = 0;
-	size_t pos = 0;
-	while (pos < text.size()) {
-		size_t end = text.find('\n', pos);
-		if (end == std::string_view::npos)
-			end = text.size();
-		std::string_view line = trim(text.substr(pos, end - pos));
-		pos = end + 1;
-		lineNo++;
-
-		if (line.empty() || line.front() == '#' || line.front() == ';')
-			continue;
-
-		if (line.front() == '[') {
-			if (line.size() < 2 || line.back() != ']') {
-				warn(lineNo, fmt::format("Invalid section header '{}', ignoring",
-							 quoteForDiagnostic(line)));
-				section = std::string();
-				sectionIgnored = true;
-				continue;
-			}
-			section = std::string(line.substr(1, line.size() - 2));
-			sectionIgnored = !knownSection(*section);
-			// Said once at the header; repeating it for every key would be noise.
-			if (sectionIgnored)
-				warn(lineNo, fmt::format("Unknown section '{}', ignoring",
-							 quoteForDiagnostic(*section)));
-			continue;
-		}
-
-		if (!section) {
-			warn(lineNo, fmt::format("Assignment outside of any section '{}', ignoring",
-						 quoteForDiagnostic(line)));
-			continue;
-		}
-		if (sectionIgnored)
-			continue;
-
-		size_t eq = line.find('=');
-		if (eq == std::string_view::npos) {
-			warn(lineNo, fmt::format("Missing '=' in '{}', ignoring",
-						 quoteForDiagnostic(line)));
-			continue;
-		}
-		std::string_view key = trim(line.substr(0, eq));
-		std::string_view value = trim(line.substr(eq + 1));
-
-		const KeyHandler *handler = findKey(*section, key);
-		if (!handler) {
+	IniHandler handler;
+	handler.onSection = [&](unsigned lineNo, std::string_view section) {
+		if (knownSection(section))
+			return true;
+		// Said once at the header; repeating it for every key would be noise.
+		warn(lineNo,
+		     fmt::format("Unknown section '{}', ignoring", quoteForDiagnostic(section)));
+		return false;
+	};
+	handler.onAssignment = [&](unsigned lineNo, std::string_view section, std::string_view key,
+				   std::string_view value) {
+		const KeyHandler *h = findKey(section, key);
+		if (!h) {
 			warn(lineNo, fmt::format("Unknown key '{}' in section [{}], ignoring",
-						 quoteForDiagnostic(key), *section));
-			continue;
+						 quoteForDiagnostic(key), section));
+			return;
 		}
-		if (auto expected = handler->set(s, value))
+		if (auto expected = h->set(s, value))
 			warn(lineNo, fmt::format("Invalid {}= value '{}' (expected {}), ignoring",
 						 key, quoteForDiagnostic(value), *expected));
-	}
+	};
+	readIniText(text, displayPath, handler, diags);
 }
 
 Settings readSettings(std::string_view root, Diagnostics &diags)

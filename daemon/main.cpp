@@ -7,7 +7,9 @@
 #include "load/simulated_backend.h"
 #include "report/outcome_report.h"
 #include "resolve/boot_plan.h"
+#include "rules/rule_book.h"
 #include "session/load_session.h"
+#include "uevent/coldplug.h"
 #include "uevent/device_feed.h"
 #include "uevent/device_requests.h"
 #include "uevent/uevent_monitor.h"
@@ -173,12 +175,43 @@ std::unique_ptr<Backend> makeBackend(const Settings &settings, Journal &journal)
 	return std::make_unique<SimulatedBackend>(std::move(script));
 }
 
-// Everything the event loop serves: the session, the uevent monitor, readiness.
+// The rules in SCOPE that hold now join the session: a journal entry per rule, a notice per
+// module it names that is not installed. Returns how many modules were new to the run.
+size_t fireRules(RuleBook &rules, const DeviceSet &devices, RuleScope scope, LoadSession &session,
+		 Journal &journal)
+{
+	std::vector<const Rule *> fired = rules.fire(devices, scope);
+	if (fired.empty())
+		return 0;
+	ModuleCatalog catalog{[&session] { return session.index().allModules(); },
+			      [&session](const std::string &name) {
+				      int err = 0;
+				      return !session.index().lookup(name, err).empty();
+			      }};
+	std::vector<Request> requests;
+	Diagnostics notices;
+	for (const Rule *rule : fired) {
+		std::vector<Request> asked = rules.requests(*rule, catalog, notices);
+		journal.send(
+			LOG_INFO, {{"MODLOADD_RULE", rule->name}, {"CONFIG_FILE", rule->file}},
+			fmt::format("Rule '{}' holds{}: {} modules to load ({})", rule->name,
+				    rule->description.empty() ? "" : " (" + rule->description + ")",
+				    asked.size(), rule->file));
+		for (Request &r : asked)
+			requests.push_back(std::move(r));
+	}
+	reportDiagnostics(journal, notices, LOG_NOTICE);
+	return session.submit(requests);
+}
+
+// Everything the event loop serves: the session, the uevent monitor, the rules, readiness.
 struct Daemon {
 	Journal &journal;
 	LoadSession &session;
 	std::optional<UeventMonitor> monitor;
 	std::string root;
+	RuleBook &rules;
+	DeviceSet &devices; // what the device conditions see
 	bool ready = false;
 	uint64_t deviceEvents = 0; // accepted uevents that asked for something
 	uint64_t rescans = 0;
@@ -227,7 +260,16 @@ int onRescan(sd_event_source *source, void *userdata)
 	sd_event_source_unref(source);
 	d->rescanSource = nullptr;
 	d->rescans++;
-	size_t added = d->session.submit(devicesPresent(d->root));
+	// Lost events may have removed devices too: the set is rebuilt from what sysfs holds now.
+	d->devices.clear();
+	std::vector<Request> requests;
+	for (const Uevent &device : scanDevices(d->root)) {
+		d->devices.apply(device);
+		for (Request &r : requestsForDevice(device))
+			requests.push_back(std::move(r));
+	}
+	size_t added = d->session.submit(requests);
+	added += fireRules(d->rules, d->devices, RuleScope::DevicesOnly, d->session, d->journal);
 	d->journal.send(
 		LOG_INFO, {{"MODLOADD_RESCAN", fmt::format("{}", d->rescans)}},
 		fmt::format("Rescanned /sys/devices after lost uevents: {} new modules", added));
@@ -239,7 +281,9 @@ int onUevents(sd_event_source *source, int, uint32_t, void *userdata)
 {
 	auto *d = static_cast<Daemon *>(userdata);
 	std::vector<Request> requests;
+	bool appeared = false; // a device the device conditions can see
 	bool lost = d->monitor->drain([&](Uevent &&event) {
+		appeared |= d->devices.apply(event);
 		std::vector<Request> asked = requestsForDevice(event);
 		d->deviceEvents += !asked.empty();
 		for (Request &r : asked)
@@ -247,6 +291,8 @@ int onUevents(sd_event_source *source, int, uint32_t, void *userdata)
 	});
 	if (!requests.empty())
 		d->session.submit(requests);
+	if (appeared)
+		fireRules(d->rules, d->devices, RuleScope::DevicesOnly, d->session, d->journal);
 	if (lost && !d->rescanSource) {
 		// The kernel dropped events for us (ENOBUFS): whatever they announced is in sysfs,
 		// so walk it again once the socket is drained.
@@ -417,6 +463,12 @@ try {
 		sd_notifyf(0, "STATUS=%s", session.tally().progress(session.modules()).c_str());
 	};
 	size_t queued = session.submit(plan->requests);
+	// Rules about the machine alone fire now; the others once the devices present are known.
+	Diagnostics ruleDiags;
+	RuleBook rules(readRules(cl.root, ruleDiags), std::string(cl.root));
+	reportDiagnostics(journal, ruleDiags);
+	DeviceSet devices;
+	queued += fireRules(rules, devices, RuleScope::MachineOnly, session, journal);
 	progress();
 	double staticMs = sinceStart();
 	double firstDeviceMs = 0;
@@ -427,12 +479,17 @@ try {
 		DeviceFeed feed{std::string(cl.root)};
 		for (bool walking = true; walking;) {
 			walking = !feed.done(); // read before take(): the last take gets the rest
-			std::vector<Request> devices = feed.take();
-			if (!devices.empty()) {
+			std::vector<Request> requests;
+			for (const Uevent &device : feed.take()) {
+				devices.apply(device);
+				for (Request &r : requestsForDevice(device))
+					requests.push_back(std::move(r));
+			}
+			if (!requests.empty()) {
 				if (deviceRequests == 0)
 					firstDeviceMs = sinceStart();
-				deviceRequests += devices.size();
-				queued += session.submit(devices);
+				deviceRequests += requests.size();
+				queued += session.submit(requests);
 				progress();
 			}
 			pollfd p{session.eventFd(), POLLIN, 0};
@@ -443,6 +500,7 @@ try {
 		}
 	}
 	double scanMs = sinceStart();
+	queued += fireRules(rules, devices, RuleScope::All, session, journal);
 	// Where the time before the first insertions goes, for whoever tunes the boot.
 	journal.send(
 		LOG_DEBUG, {},
@@ -460,7 +518,7 @@ try {
 
 	// Serve: READY=1 once that first graph has settled (or at the bound), then hotplug until
 	// asked to stop.
-	Daemon d{journal, session, std::move(monitor), cl.root};
+	Daemon d{journal, session, std::move(monitor), std::string(cl.root), rules, devices};
 	r = serve(d, settings.readyTimeoutSec);
 	sd_notify(0, "STOPPING=1");
 	if (d.monitor) {

@@ -1,13 +1,20 @@
-// modloadctl: ask modloadd's questions without the daemon. `plan` is the dry run of a boot.
+// modloadctl: ask modloadd's questions without the daemon. `plan` is the dry run of a boot,
+// `verify` the check of configuration files an image build can run.
+#include "base/strings.h"
+#include "config/conf_files.h"
+#include "config/modules_load_d.h"
 #include "config/settings.h"
 #include "report/plan_output.h"
 #include "resolve/boot_plan.h"
+#include "rules/rule_file.h"
 
 #include <cstdio>
 #include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
 #include <string>
+#include <unistd.h>
+#include <vector>
 
 using namespace modloadd;
 
@@ -20,6 +27,9 @@ void usage(FILE *to)
 		       "Commands:\n"
 		       "  plan            what the next boot would load, in order: the kernel\n"
 		       "                  command line, modules-load.d and the devices present\n"
+		       "  verify [FILE...]  check configuration without loading anything: the\n"
+		       "                  files named (by kind: *.rules, modloadd.conf, other\n"
+		       "                  *.conf as modules-load.d) or all of ROOT's\n"
 		       "\n"
 		       "Options:\n"
 		       "  --root DIR      read configuration and modules under DIR (default /)\n"
@@ -32,6 +42,7 @@ void usage(FILE *to)
 
 struct Options {
 	std::string command;
+	std::vector<std::string> files; // verify's arguments
 	BootPlanInputs inputs;
 	bool json = false;
 	bool devices = true;
@@ -80,6 +91,10 @@ int parse(int argc, char **argv, Options &opts)
 		return -1;
 	}
 	opts.command = argv[optind];
+	if (opts.command == "verify") {
+		opts.files.assign(argv + optind + 1, argv + argc);
+		return 1;
+	}
 	if (optind + 1 < argc) {
 		fmt::print(stderr, "modloadctl: unexpected argument '{}'\n", argv[optind + 1]);
 		return -1;
@@ -105,6 +120,80 @@ int plan(Options opts)
 	return 0;
 }
 
+// What kind of configuration a file is, by its name.
+enum class ConfKind { Rule, Settings, ModulesLoad };
+
+ConfKind kindOf(const std::string &path)
+{
+	if (endsWith(path, kRulesSuffix))
+		return ConfKind::Rule;
+	if (endsWith(path, "/modloadd.conf") || path == "modloadd.conf" ||
+	    path.find("/modloadd.conf.d/") != std::string::npos)
+		return ConfKind::Settings;
+	return ConfKind::ModulesLoad;
+}
+
+// Checks one file; problems go to `diags`. Returns false when it could not be read.
+bool verifyFile(const ConfFile &file, ConfKind kind, Diagnostics &diags)
+{
+	std::string text;
+	int r = readConfFileText(file.path, text);
+	if (r < 0) {
+		diags.push_back(readFailure(file.displayPath, r));
+		return false;
+	}
+	switch (kind) {
+	case ConfKind::Rule: {
+		Rule rule;
+		parseRule(text, file.displayPath, rule, diags);
+		break;
+	}
+	case ConfKind::Settings: {
+		Settings settings;
+		applySettingsText(settings, text, file.displayPath, diags);
+		break;
+	}
+	case ConfKind::ModulesLoad:
+		parseModulesLoadFile(file, diags);
+		break;
+	}
+	return true;
+}
+
+int verify(const Options &opts)
+{
+	std::vector<std::pair<ConfFile, ConfKind>> files;
+	Diagnostics diags;
+	if (opts.files.empty()) {
+		// Everything the daemon would read under ROOT.
+		std::string_view root = opts.inputs.root;
+		for (ConfFile &f : listConfFiles(root, "modules-load.d", ".conf", diags))
+			files.push_back({std::move(f), ConfKind::ModulesLoad});
+		std::string main = rootedPath(root, "/etc/modloadd.conf");
+		if (access(main.c_str(), F_OK) == 0)
+			files.push_back({{main, "/etc/modloadd.conf"}, ConfKind::Settings});
+		for (ConfFile &f : listConfFiles(root, "modloadd.conf.d", ".conf", diags))
+			files.push_back({std::move(f), ConfKind::Settings});
+		for (ConfFile &f : listConfFiles(root, kRulesSubdir, kRulesSuffix, diags))
+			files.push_back({std::move(f), ConfKind::Rule});
+	} else {
+		for (const std::string &path : opts.files)
+			files.push_back({{path, path}, kindOf(path)});
+	}
+	for (const auto &[file, kind] : files)
+		verifyFile(file, kind, diags);
+	for (const Diagnostic &d : diags) {
+		if (d.file.empty())
+			fmt::print("{}\n", d.message);
+		else if (d.line == 0)
+			fmt::print("{}: {}\n", d.file, d.message);
+		else
+			fmt::print("{}:{}: {}\n", d.file, d.line, d.message);
+	}
+	fmt::print("{} files checked, {} problems\n", files.size(), diags.size());
+	return diags.empty() ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -115,6 +204,8 @@ try {
 		return r < 0 ? 2 : 0;
 	if (opts.command == "plan")
 		return plan(opts);
+	if (opts.command == "verify")
+		return verify(opts);
 	fmt::print(stderr, "modloadctl: unknown command '{}'\n", opts.command);
 	usage(stderr);
 	return 2;

@@ -104,7 +104,7 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 	journal.send(priority, std::move(fields), std::move(text));
 }
 
-void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics)
+void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics, int priority)
 {
 	for (const Diagnostic &d : diagnostics) {
 		std::string where = d.file.empty() ? std::string()
@@ -116,7 +116,7 @@ void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics)
 			fields.push_back({"CONFIG_FILE", d.file});
 		if (d.line)
 			fields.push_back({"CONFIG_LINE", fmt::format("{}", d.line)});
-		journal.send(LOG_WARNING, std::move(fields), where + d.message);
+		journal.send(priority, std::move(fields), where + d.message);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include "resolve/module_graph.h"
 
 #include <string>
+#include <syslog.h>
 #include <vector>
 
 namespace modloadd {
@@ -15,8 +16,9 @@ namespace modloadd {
 // WARNING not found, NOTICE no device, INFO inserted and blacklisted, DEBUG otherwise.
 void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome &outcome);
 
-// Each configuration problem as a warning naming the file and line.
-void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics);
+// Each configuration problem as an entry naming the file and line (a warning unless told).
+void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics,
+		       int priority = LOG_WARNING);
 
 // Counts per outcome, for STATUS= and the final summary.
 class Tally {

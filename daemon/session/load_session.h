@@ -47,6 +47,13 @@ public:
 	size_t modules() const { return modules_.size(); }
 	const PlannedModule &module(size_t i) const { return modules_[i]; }
 	const std::optional<Outcome> &outcome(size_t i) const { return scheduler_.outcome(i); }
+	// The index the run resolves with, reopened first when depmod rewrote it: for expanding
+	// module globs. Main thread only.
+	ModuleIndex &index()
+	{
+		refreshIndex();
+		return index_;
+	}
 	// Requests answered from memory instead of being resolved again.
 	size_t repeatedRequests() const { return repeated_; }
 	size_t indexReloads() const { return reloads_; }

@@ -2,7 +2,6 @@
 #include "uevent/device_feed.h"
 
 #include "uevent/coldplug.h"
-#include "uevent/device_requests.h"
 
 namespace modloadd {
 
@@ -21,26 +20,21 @@ void DeviceFeed::walk()
 	scanDevices(
 		root_,
 		[this](Uevent &&device) {
-			std::vector<Request> found = requestsForDevice(device);
-			if (found.empty())
-				return;
 			std::lock_guard guard(lock_);
-			for (Request &r : found)
-				pending_.push_back(std::move(r));
+			pending_.push_back(std::move(device));
 		},
 		stats);
-	devices_ = stats.devices;
 	done_.store(true, std::memory_order_release);
 }
 
-std::vector<Request> DeviceFeed::take()
+std::vector<Uevent> DeviceFeed::take()
 {
-	std::vector<Request> out;
+	std::vector<Uevent> out;
 	{
 		std::lock_guard guard(lock_);
 		out.swap(pending_);
 	}
-	requests_ += out.size();
+	devices_ += out.size();
 	return out;
 }
 

@@ -1,8 +1,8 @@
-// Coldplug in the background: the requests of the devices present, handed over while the walk of
-// sysfs goes on, so that loading starts with the first device found rather than the last.
+// Coldplug in the background: the devices present, handed over while the walk of sysfs goes on,
+// so that loading starts with the first device found rather than the last.
 #pragma once
 
-#include "config/request.h"
+#include "uevent/uevent.h"
 
 #include <atomic>
 #include <mutex>
@@ -20,12 +20,11 @@ public:
 	DeviceFeed(const DeviceFeed &) = delete;
 	DeviceFeed &operator=(const DeviceFeed &) = delete;
 
-	// The requests found since the last call, in walk order.
-	std::vector<Request> take();
+	// The devices found since the last call, in walk order.
+	std::vector<Uevent> take();
 	// The walk has ended: after this turned true, one more take() returns the rest.
 	bool done() const { return done_.load(std::memory_order_acquire); }
-	// Requests handed over so far, and devices seen (read once done()).
-	size_t requests() const { return requests_; }
+	// Devices handed over so far.
 	size_t devices() const { return devices_; }
 
 private:
@@ -33,9 +32,8 @@ private:
 
 	std::string root_;
 	std::mutex lock_; // guards pending_
-	std::vector<Request> pending_;
-	size_t requests_ = 0;
-	size_t devices_ = 0; // written by the walk thread, read after done()
+	std::vector<Uevent> pending_;
+	size_t devices_ = 0;
 	std::atomic<bool> done_{false};
 	std::thread thread_; // last: starts once the members above exist
 };

@@ -155,6 +155,11 @@ int readConfFileText(const std::string &path, std::string &text)
 	return readToEnd(fd.get(), kMaxConfFileSize, text);
 }
 
+std::string diagnosticLocation(const Diagnostic &d)
+{
+	return d.line ? fmt::format("{}:{}", d.file, d.line) : d.file;
+}
+
 Diagnostic readFailure(std::string_view displayPath, int r)
 {
 	std::string why;

@@ -38,6 +38,9 @@ std::vector<ConfFile> listConfFiles(std::string_view root, std::string_view subd
 // when larger than kMaxConfFileSize, or whatever open()/read() failed with.
 int readConfFileText(const std::string &path, std::string &text);
 
+// Where a diagnostic points: "FILE:LINE", "FILE" when it concerns the whole file, "" for none.
+std::string diagnosticLocation(const Diagnostic &d);
+
 // The diagnostic for a readConfFileText() failure: "Failed to read: <why>, ignoring".
 Diagnostic readFailure(std::string_view displayPath, int r);
 

@@ -183,12 +183,8 @@ int verify(const Options &opts)
 	for (const auto &[file, kind] : files)
 		verifyFile(file, kind, diags);
 	for (const Diagnostic &d : diags) {
-		if (d.file.empty())
-			fmt::print("{}\n", d.message);
-		else if (d.line == 0)
-			fmt::print("{}: {}\n", d.file, d.message);
-		else
-			fmt::print("{}:{}: {}\n", d.file, d.line, d.message);
+		std::string where = diagnosticLocation(d);
+		fmt::print("{}{}{}\n", where, where.empty() ? "" : ": ", d.message);
 	}
 	fmt::print("{} files checked, {} problems\n", files.size(), diags.size());
 	return diags.empty() ? 0 : 1;

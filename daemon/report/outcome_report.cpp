@@ -1,6 +1,7 @@
 // Journal entries for outcomes: MODLOADD_* fields, MESSAGE_ID, and a sentence a person reads.
 #include "report/outcome_report.h"
 
+#include "config/conf_files.h"
 #include "report/message_ids.h"
 
 #include <cstring>
@@ -107,9 +108,9 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics, int priority)
 {
 	for (const Diagnostic &d : diagnostics) {
-		std::string where = d.file.empty() ? std::string()
-				    : d.line == 0  ? fmt::format("{}: ", d.file)
-						   : fmt::format("{}:{}: ", d.file, d.line);
+		std::string where = diagnosticLocation(d);
+		if (!where.empty())
+			where += ": ";
 		std::vector<LogField> fields{
 			{"MESSAGE_ID", std::string(message_id::kConfigWarning)}};
 		if (!d.file.empty())

@@ -1,6 +1,8 @@
 // Rendering a BootPlan as a table or as JSON.
 #include "report/plan_output.h"
 
+#include "config/conf_files.h"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -63,8 +65,7 @@ std::string planTable(const BootPlan &plan)
 		out += fmt::format(", {} configuration warnings", plan.diagnostics.size());
 	out += ".\n";
 	for (const Diagnostic &d : plan.diagnostics) {
-		std::string where = d.line ? fmt::format("{}:{}", d.file, d.line) : d.file;
-		out += fmt::format("warning: {}: {}\n", where, d.message);
+		out += fmt::format("warning: {}: {}\n", diagnosticLocation(d), d.message);
 	}
 	return out;
 }

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <fmt/format.h>
 #include <optional>
+#include <unistd.h>
 
 #include "base/strings.h"
 #include "config/conf_files.h"
@@ -213,20 +214,24 @@ void applySettingsText(Settings &s, std::string_view text, std::string_view disp
 	readIniText(text, displayPath, handler, diags);
 }
 
+std::vector<ConfFile> settingsFiles(std::string_view root, Diagnostics &diags)
+{
+	std::vector<ConfFile> files;
+	constexpr std::string_view kMainFile = "/etc/modloadd.conf";
+	std::string main = rootedPath(root, kMainFile);
+	if (access(main.c_str(), F_OK) == 0) // every setting has a default; the file is optional
+		files.push_back({main, std::string(kMainFile)});
+	for (ConfFile &file : listConfFiles(root, "modloadd.conf.d", ".conf", diags))
+		files.push_back(std::move(file));
+	return files;
+}
+
 Settings readSettings(std::string_view root, Diagnostics &diags)
 {
 	Settings s;
-
-	constexpr std::string_view kMainFile = "/etc/modloadd.conf";
-	std::string text;
-	int r = readConfFileText(rootedPath(root, kMainFile), text);
-	if (r >= 0)
-		applySettingsText(s, text, kMainFile, diags);
-	else if (r != -ENOENT) // every setting has a default; the file is optional
-		diags.push_back(readFailure(kMainFile, r));
-
-	for (const ConfFile &file : listConfFiles(root, "modloadd.conf.d", ".conf", diags)) {
-		r = readConfFileText(file.path, text);
+	for (const ConfFile &file : settingsFiles(root, diags)) {
+		std::string text;
+		int r = readConfFileText(file.path, text);
 		if (r < 0) {
 			diags.push_back(readFailure(file.displayPath, r));
 			continue;

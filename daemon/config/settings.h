@@ -3,7 +3,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "config/conf_files.h"
 #include "config/request.h"
 
 namespace modloadd {
@@ -39,6 +41,10 @@ struct Settings {
 // /etc/modloadd.conf (missing is fine), then the drop-ins modloadd.conf.d/*.conf found with
 // listConfFiles() applied in order: a later assignment wins.
 Settings readSettings(std::string_view root, Diagnostics &diags);
+
+// The files readSettings() reads, in order: /etc/modloadd.conf when it exists, then the
+// drop-ins.
+std::vector<ConfFile> settingsFiles(std::string_view root, Diagnostics &diags);
 
 // Apply one INI text to settings (used by readSettings and tests); displayPath names it in
 // diagnostics.

@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 #include <getopt.h>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 using namespace modloadd;
@@ -169,10 +168,7 @@ int verify(const Options &opts)
 		std::string_view root = opts.inputs.root;
 		for (ConfFile &f : listConfFiles(root, "modules-load.d", ".conf", diags))
 			files.push_back({std::move(f), ConfKind::ModulesLoad});
-		std::string main = rootedPath(root, "/etc/modloadd.conf");
-		if (access(main.c_str(), F_OK) == 0)
-			files.push_back({{main, "/etc/modloadd.conf"}, ConfKind::Settings});
-		for (ConfFile &f : listConfFiles(root, "modloadd.conf.d", ".conf", diags))
+		for (ConfFile &f : settingsFiles(root, diags))
 			files.push_back({std::move(f), ConfKind::Settings});
 		for (ConfFile &f : listConfFiles(root, kRulesSubdir, kRulesSuffix, diags))
 			files.push_back({std::move(f), ConfKind::Rule});

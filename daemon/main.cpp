@@ -183,10 +183,11 @@ size_t fireRules(RuleBook &rules, const DeviceSet &devices, RuleScope scope, Loa
 	std::vector<const Rule *> fired = rules.fire(devices, scope);
 	if (fired.empty())
 		return 0;
-	ModuleCatalog catalog{[&session] { return session.index().allModules(); },
-			      [&session](const std::string &name) {
+	ModuleIndex &index = session.index(); // reopened here, if depmod ran, not per lookup
+	ModuleCatalog catalog{[&index] { return index.allModules(); },
+			      [&index](const std::string &name) {
 				      int err = 0;
-				      return !session.index().lookup(name, err).empty();
+				      return !index.lookup(name, err).empty();
 			      }};
 	std::vector<Request> requests;
 	Diagnostics notices;
@@ -202,6 +203,20 @@ size_t fireRules(RuleBook &rules, const DeviceSet &devices, RuleScope scope, Loa
 	}
 	reportDiagnostics(journal, notices, LOG_NOTICE);
 	return session.submit(requests);
+}
+
+// One device seen (coldplug, hotplug, rescan): into the set the device conditions look at, its
+// requests onto REQUESTS. Returns how many requests it made.
+size_t takeDevice(const Uevent &device, DeviceSet &devices, std::vector<Request> &requests,
+		  bool *appeared = nullptr)
+{
+	bool added = devices.apply(device);
+	if (appeared)
+		*appeared |= added;
+	std::vector<Request> asked = requestsForDevice(device);
+	for (Request &r : asked)
+		requests.push_back(std::move(r));
+	return asked.size();
 }
 
 // Everything the event loop serves: the session, the uevent monitor, the rules, readiness.
@@ -263,11 +278,8 @@ int onRescan(sd_event_source *source, void *userdata)
 	// Lost events may have removed devices too: the set is rebuilt from what sysfs holds now.
 	d->devices.clear();
 	std::vector<Request> requests;
-	for (const Uevent &device : scanDevices(d->root)) {
-		d->devices.apply(device);
-		for (Request &r : requestsForDevice(device))
-			requests.push_back(std::move(r));
-	}
+	for (const Uevent &device : scanDevices(d->root))
+		takeDevice(device, d->devices, requests);
 	size_t added = d->session.submit(requests);
 	added += fireRules(d->rules, d->devices, RuleScope::DevicesOnly, d->session, d->journal);
 	d->journal.send(
@@ -283,11 +295,7 @@ int onUevents(sd_event_source *source, int, uint32_t, void *userdata)
 	std::vector<Request> requests;
 	bool appeared = false; // a device the device conditions can see
 	bool lost = d->monitor->drain([&](Uevent &&event) {
-		appeared |= d->devices.apply(event);
-		std::vector<Request> asked = requestsForDevice(event);
-		d->deviceEvents += !asked.empty();
-		for (Request &r : asked)
-			requests.push_back(std::move(r));
+		d->deviceEvents += takeDevice(event, d->devices, requests, &appeared) != 0;
 	});
 	if (!requests.empty())
 		d->session.submit(requests);
@@ -480,11 +488,8 @@ try {
 		for (bool walking = true; walking;) {
 			walking = !feed.done(); // read before take(): the last take gets the rest
 			std::vector<Request> requests;
-			for (const Uevent &device : feed.take()) {
-				devices.apply(device);
-				for (Request &r : requestsForDevice(device))
-					requests.push_back(std::move(r));
-			}
+			for (const Uevent &device : feed.take())
+				takeDevice(device, devices, requests);
 			if (!requests.empty()) {
 				if (deviceRequests == 0)
 					firstDeviceMs = sinceStart();

@@ -118,9 +118,7 @@ bool DeviceSet::apply(const Uevent &event)
 	DeviceFacts f = deviceFacts(event);
 	if (f.modalias.empty() && f.pciVendor.empty() && f.usbVendor.empty())
 		return false; // nothing a device condition could match
-	auto [it, added] = devices_.insert_or_assign(event.devpath, std::move(f));
-	(void)it;
-	return added;
+	return devices_.insert_or_assign(event.devpath, std::move(f)).second;
 }
 
 bool testDeviceCondition(const Condition &c, const DeviceSet &devices)

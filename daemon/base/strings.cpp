@@ -1,15 +1,20 @@
 // Small string helpers shared by the parsers.
 #include "base/strings.h"
 
-#include <cctype>
-
 namespace modloadd {
+
+std::string asciiLower(std::string_view s)
+{
+	std::string out(s);
+	for (char &c : out)
+		if (c >= 'A' && c <= 'Z')
+			c = static_cast<char>(c - 'A' + 'a');
+	return out;
+}
 
 std::optional<bool> parseBoolean(std::string_view value)
 {
-	std::string v(value);
-	for (char &c : v)
-		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	std::string v = asciiLower(value);
 	for (std::string_view t : {"1", "yes", "y", "true", "t", "on"})
 		if (v == t)
 			return true;

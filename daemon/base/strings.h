@@ -16,6 +16,9 @@ inline constexpr std::string_view kWhitespace = " \t\n\r\f\v";
 
 std::string_view trim(std::string_view s);
 
+// ASCII lower case ("1AF4" -> "1af4"); other bytes unchanged.
+std::string asciiLower(std::string_view s);
+
 // Module names treat '-' and '_' alike (the kernel and kmod do); this is the canonical form.
 std::string normalizeModuleName(std::string_view name);
 

@@ -12,21 +12,13 @@ namespace modloadd {
 
 namespace {
 
-std::string lower(std::string_view s)
-{
-	std::string out(s);
-	std::transform(out.begin(), out.end(), out.begin(),
-		       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-	return out;
-}
-
 // "1af4" from "1AF4" or "1af4", padded to WIDTH hex digits ("46d" -> "046d"); empty when not hex.
 std::string hexField(std::string_view s, size_t width)
 {
 	if (s.empty() || s.size() > width ||
 	    !std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); }))
 		return {};
-	return std::string(width - s.size(), '0') + lower(s);
+	return std::string(width - s.size(), '0') + asciiLower(s);
 }
 
 // The hex digits after TAG at POS in a modalias ("v00001AF4" -> "00001af4").
@@ -126,7 +118,7 @@ bool testDeviceCondition(const Condition &c, const DeviceSet &devices)
 	assert(isDeviceCondition(c.type));
 	std::vector<std::string> parts;
 	if (c.type != ConditionType::Modalias)
-		for (const std::string &p : split(lower(c.value), ':', false))
+		for (const std::string &p : split(asciiLower(c.value), ':', false))
 			parts.push_back(p);
 	// A PCI class shorter than its 6 digits names a prefix: "03" is every display controller,
 	// "0302" every 3D controller.

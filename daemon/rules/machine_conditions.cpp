@@ -23,6 +23,7 @@
 
 #include "base/read_to_end.h"
 #include "base/strings.h"
+#include "resolve/live_modules.h"
 
 namespace modloadd {
 
@@ -888,14 +889,9 @@ bool MachineFacts::moduleLoaded(std::string_view name)
 	// a version (without an initstate, which only loadable modules have) and is always in
 	// modules.builtin of the running kernel's tree.
 	std::string wanted = normalizeModuleName(name);
-	if (auto modules = readText(path("/proc/modules")))
-		for (const std::string &line : split(*modules, '\n')) {
-			std::vector<std::string> fields = split(line, ' ');
-			if (fields.empty() || normalizeModuleName(fields[0]) != wanted)
-				continue;
-			// "name size refcount deps state address"
-			return fields.size() < 5 || fields[4] == "Live";
-		}
+	std::map<std::string, std::string> states = readModuleStates(root_);
+	if (auto it = states.find(wanted); it != states.end())
+		return it->second.empty() || it->second == "Live";
 
 	std::string sysModule = path("/sys/module/" + wanted);
 	if (wanted.find('/') == std::string::npos && isDirectory(sysModule)) {

@@ -21,7 +21,9 @@
 #                        /var/cache/modloadd-test/vm)
 #   --size SIZE          file system size (default 2G; sparse)
 #
-# The guest configuration is tools/vm/guest/modules-load.d/ and modprobe.d/; the collector is
+# The guest configuration is tools/vm/guest/modules-load.d/ and modprobe.d/, and in modloadd
+# mode the test rules tools/vm/guest/rules.d/ (into /etc/modloadd/rules.d, next to the shipped
+# rules the project installs into /usr/lib/modloadd/rules.d); the collector is
 # tools/vm/guest/collect.sh with its unit. No mounting: mkfs.ext4 -d fills the file system.
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
@@ -145,6 +147,8 @@ if [[ $MODE == modloadd ]]; then
 	[[ -z $missing ]] || die "the guest lacks libraries modloadd needs (add them to make-base.sh):
 $missing"
 	chroot "$STAGING" journalctl --update-catalog >&2
+	# The test rules: the stock image has no rules (nothing there reads them).
+	install -D -m 0644 -t "$STAGING/etc/modloadd/rules.d/" "$GUEST"/rules.d/*.rules
 	step "enabling modloadd.service and taking over"
 	systemctl --root="$STAGING" enable modloadd.service >&2
 	systemctl --root="$STAGING" mask systemd-modules-load.service >&2

@@ -113,6 +113,12 @@ cat /proc/cmdline >"$OUT/cmdline"
 cat /etc/modloadd-vm/mode >"$OUT/mode" 2>/dev/null
 mkdir -p "$OUT/etc"
 cp -a /etc/modules-load.d /etc/modprobe.d "$OUT/etc/" 2>/dev/null
+# modloadd's rules: the test's (/etc) and the shipped ones (/usr/lib)
+if [ -d /etc/modloadd ]; then cp -a /etc/modloadd "$OUT/etc/"; fi
+if [ -d /usr/lib/modloadd/rules.d ]; then
+	mkdir -p "$OUT/usr/lib/modloadd"
+	cp -a /usr/lib/modloadd/rules.d "$OUT/usr/lib/modloadd/"
+fi
 [ -d /etc/modloadd-vm ] && cp -a /etc/modloadd-vm "$OUT/etc/"
 
 snapshot boot full

@@ -233,6 +233,35 @@ def requested_names(etc_dir):
     return names
 
 
+# modloadd.rules(5): the directories of rule files, first wins for one file name.
+RULE_DIRS = ("etc/modloadd/rules.d", "run/modloadd/rules.d", "usr/local/lib/modloadd/rules.d",
+             "usr/lib/modloadd/rules.d")
+
+
+def load_rules(c):
+    """The rule files the collector copied (what of RULE_DIRS the guest had), as modloadd reads
+    them: {name (file name without .rules): {"file": path in the guest, "modules": {word of
+    Modules=: its line}}}. Enough for the tests to know what each rule names and where."""
+    rules = {}
+    for d in RULE_DIRS:
+        path = os.path.join(c, d)
+        for fn in sorted(os.listdir(path)) if os.path.isdir(path) else []:
+            name = fn[:-len(".rules")]
+            if not fn.endswith(".rules") or name in rules:
+                continue
+            mods = {}
+            section = None
+            for no, line in enumerate((read(os.path.join(path, fn)) or "").splitlines(), 1):
+                line = line.strip()
+                if line.startswith("["):
+                    section = line
+                elif section == "[Load]" and line.startswith("Modules="):
+                    for w in line[len("Modules="):].split():
+                        mods[norm(w)] = no
+            rules[name] = {"file": "/" + d + "/" + fn, "modules": mods}
+    return rules
+
+
 def classify_loader(ev, modloadd_pids):
     """Which program inserted a module, from a trace event."""
     comm = ev["comm"]
@@ -314,6 +343,7 @@ def load(path):
     r["kernel"] = (read(os.path.join(c, "kernel-release")) or "?").strip()
     r["cmdline"] = (read(os.path.join(c, "cmdline")) or "").strip()
     r["requested"] = requested_names(os.path.join(c, "etc"))
+    r["rules"] = load_rules(c)
     info = read(os.path.join(c, "etc", "modloadd-vm", "mode.info")) or ""
     m = re.search(r"^udev_drivers=(\w+)", info, re.M)
     r["udev_drivers"] = m.group(1) if m else None

@@ -64,6 +64,16 @@ HOTPLUG_REACTION_BOUND_S = 1.0
 MISSING = "modloadd_no_such_module"
 REFUSED = "nbd"        # options nbd nbds_max=not_a_number: EINVAL from the kernel
 UNKNOWN_PARAM = "tun"  # options tun no_such_param=1: the kernel ignores it and loads tun
+# The test rules (tools/vm/guest/rules.d, /etc/modloadd/rules.d in the modloadd image) and the
+# module each names: textsearch algorithms, small and needing no hardware, that nothing else in
+# the guest loads.
+RULE_VM = "modloadd-vm-virt"              # ConditionVirtualization=vm: holds (QEMU)
+RULE_MICROSOFT = "modloadd-vm-microsoft"  # ConditionVirtualization=microsoft: never holds here
+RULE_VMXNET3 = "modloadd-vm-vmxnet3"      # ConditionPCIDevice=15ad:07b0: the hotplugged NIC
+TEST_RULES = {RULE_VM: "ts_kmp", RULE_MICROSOFT: "ts_fsm", RULE_VMXNET3: "ts_bm"}
+# The shipped rules (conf/rules.d) that hold in the guest: 50-virtio (QEMU); its modules are
+# those the virtio devices want anyway. The others (clouds, Hyper-V, NVIDIA, LVS) do not.
+SHIPPED_HOLDING = {"50-virtio"}
 # systemd's own modprobe@.service instances (wanted by mounts and services of systemd 252) load
 # these with modprobe whoever else is configured; modloadd then finds them live.
 # PID 1 itself loads autofs4, ipv6, ip_tables, virtio_rng and qemu_fw_cfg (kmod-setup).
@@ -279,6 +289,50 @@ def loads_by_module(summary):
     for ev in summary["loads"]:
         by.setdefault(ev["module"], []).append(ev)
     return by
+
+
+def rule_entries(phase, rule):
+    """The daemon's "Rule 'NAME' holds" entries of RULE (MODLOADD_RULE=NAME)."""
+    return [e for e in phase["journal"] if S.field(e, "MODLOADD_RULE") == rule]
+
+
+def rule_origin(r, rule, module):
+    """FILE:LINE of the Modules= that names MODULE in RULE (None: the guest lacks the rule)."""
+    f = r["rules"].get(rule)
+    if not f or module not in f["modules"]:
+        return None
+    return f"{f['file']}:{f['modules'][module]}"
+
+
+def test_rule_modules(r):
+    """The modules the test's own rules name (/etc/modloadd/rules.d of the modloadd image)."""
+    return {m for name, f in r["rules"].items() if f["file"].startswith("/etc/") for m in f["modules"]}
+
+
+def check_rule_loaded(c, r, phase, rule, module, main_pid):
+    """RULE held once and its MODULE was inserted by modloadd's MAIN_PID, journaled with the rule's
+    file and line (all in the snapshot PHASE). Returns the rule's entry (None unless just one)."""
+    ph = r["phases"][phase]
+    f = r["rules"].get(rule, {})
+    es = rule_entries(ph, rule)
+    c.ok(len(es) == 1, f"one journal entry MODLOADD_RULE={rule} (the rule holds, once)", describe(es))
+    e = es[0] if len(es) == 1 else None
+    if e:
+        msg = S.field(e, "MESSAGE") or ""
+        c.ok(S.field(e, "CONFIG_FILE") == f.get("file") and msg.startswith(f"Rule '{rule}' holds")
+             and msg.endswith(f": 1 modules to load ({f.get('file')})"),
+             f"it has CONFIG_FILE={S.field(e, 'CONFIG_FILE')} and says {msg!r}", json.dumps(e, indent=1))
+    c.ok(module in ph["proc_modules"], f"{module} is live")
+    evs = [ev for ev in S.summary(r, phase)["loads"] if ev["module"] == module]
+    c.ok(len(evs) == 1 and evs[0]["loader"] == "modloadd" and str(evs[0]["tgid"]) == main_pid,
+         f"one module_load of {module}, by modloadd's MainPID {main_pid}", json.dumps(evs))
+    origin = rule_origin(r, rule, module)
+    mine = entries_for(ph, module)
+    c.ok([S.field(x, "MODLOADD_OUTCOME") for x in mine] == ["inserted"]
+         and all(origin in S.fields(x, "MODLOADD_ORIGIN") for x in mine),
+         f"its entry says inserted, MODLOADD_ORIGIN={origin} (the rule file and its Modules= line)",
+         "\n".join(json.dumps(x, indent=1) for x in mine) or "(no journal entries)")
+    return e
 
 
 def context(c, s):
@@ -628,8 +682,13 @@ def check_device_set(c):
              "\nonly modloadd: " + "; ".join(" ".join(x) for x in sorted(db - da)))
         if a["devices"] != b["devices"]:
             print(f"# devices that exist once a driver is there: {len(a['devices'] - da)} in stock, {len(b['devices'] - db)} with modloadd")
-    sa, sb = a["proc_modules"], b["proc_modules"]
-    c.ok(sa == sb, f"/proc/modules after boot: the same {len(sa)} modules in both modes",
+    # The modloadd image's test rules (/etc/modloadd/rules.d) load modules nothing in stock Debian
+    # asks for: that is their point (vm-rules), so they are left out. The shipped rules
+    # (/usr/lib/modloadd/rules.d) stay in: they must load nothing the stock boot does not.
+    own = test_rule_modules(main)
+    sa, sb = a["proc_modules"] - own, b["proc_modules"] - own
+    c.ok(sa == sb, f"/proc/modules after boot: the same {len(sa)} modules in both modes"
+         + (f" (besides the test rules' {' '.join(sorted(own & b['proc_modules']))})" if own & b["proc_modules"] else ""),
          f"only in stock: {' '.join(sorted(sa - sb)) or '-'}\nonly with modloadd: {' '.join(sorted(sb - sa)) or '-'}")
 
 
@@ -736,6 +795,88 @@ def check_hotplug(c):
              f"ActiveState={u.get('ActiveState')} Result={u.get('Result')}")
 
 
+def check_rules(c):
+    """Rules at start: a machine rule that holds loads its module, one that does not loads nothing.
+
+    The test rules (tools/vm/guest/rules.d): ConditionVirtualization=vm holds in the guest and
+    loads ts_kmp; ConditionVirtualization=microsoft does not (ts_fsm); ConditionPCIDevice=15ad:07b0
+    has no device at boot (ts_bm: the hotplug boot adds the NIC, vm-rule-hotplug). Of the shipped
+    rules only 50-virtio holds, and its modules are live.
+    """
+    r = c.scenario("main")
+    if not r:
+        return
+    ph = r["phases"]["boot"]
+    s = S.summary(r)
+    context(c, s)
+    main_pid = s["modloadd"]["MainPID"]
+    missing = [n for n in list(TEST_RULES) + sorted(SHIPPED_HOLDING) if n not in r["rules"]]
+    if not c.ok(not missing, f"the guest has the test rules and the shipped ones ({len(r['rules'])} rule files: "
+                f"{' '.join(sorted(r['rules']))})", "missing: " + " ".join(missing)):
+        return
+    for rule, module in TEST_RULES.items():
+        c.ok(r["rules"][rule]["modules"] == {module: r["rules"][rule]["modules"].get(module)},
+             f"{r['rules'][rule]['file']} names {module}", json.dumps(r["rules"][rule]))
+    # the rule that holds
+    check_rule_loaded(c, r, "boot", RULE_VM, TEST_RULES[RULE_VM], main_pid)
+    # the rules that do not hold (yet): no entry, no module
+    for rule, why in ((RULE_MICROSOFT, "QEMU is not Hyper-V"), (RULE_VMXNET3, "no vmxnet3 NIC at boot")):
+        module = TEST_RULES[rule]
+        es = rule_entries(ph, rule)
+        c.ok(not es, f"{rule} does not hold ({why}): no MODLOADD_RULE={rule} entry", describe(es))
+        loads = [ev for ev in s["loads"] if ev["module"] == module]
+        mine = entries_for(ph, module)
+        c.ok(module not in ph["proc_modules"] and not loads and not mine,
+             f"{module} is not live, has no module_load and no journal entry", json.dumps(loads) + "\n" + describe(mine))
+    vmxnet3 = [d for d in ph["devices"] or [] if d[1].upper().startswith("PCI:V000015ADD000007B0")]
+    c.ok(ph["devices"] is not None and not vmxnet3, "the boot had no vmxnet3 device (PCI 15ad:07b0)", json.dumps(vmxnet3))
+    # the shipped rules
+    held = {S.field(e, "MODLOADD_RULE") for e in ph["journal"] if S.field(e, "MODLOADD_RULE")}
+    want = {RULE_VM} | SHIPPED_HOLDING
+    c.ok(held == want, f"the rules that held at boot: {' '.join(sorted(held))} (expected {' '.join(sorted(want))})",
+         f"unexpected: {sorted(held - want)}; missing: {sorted(want - held)}")
+    for rule in sorted(SHIPPED_HOLDING):
+        f = r["rules"][rule]
+        gone = [m for m in f["modules"] if m not in ph["proc_modules"]]
+        c.ok(not gone, f"{rule}: its modules are live ({' '.join(f['modules'])})", "not live: " + " ".join(gone))
+
+
+def check_rule_hotplug(c):
+    """A device rule fires on a hotplugged device: its module live within 2 s, loaded by modloadd."""
+    r = c.scenario("hotplug")
+    if not r:
+        return
+    h = S.hotplug_summary(r)
+    if not c.ok(h is not None and "after-hotplug" in r["phases"], "the hotplug action ran and took its snapshot",
+                f"actions: {r['actions']}; phases: {', '.join(r['phases'])}"):
+        return
+    rule, module = RULE_VMXNET3, TEST_RULES[RULE_VMXNET3]
+    boot, ph = r["phases"]["boot"], r["phases"]["after-hotplug"]
+    if not c.ok(h["device_add_s"] is not None, f"the vmxnet3 device appeared at {S.fmt_s(h['device_add_s'])} "
+                f"({h['device_add_from']})", "no add uevent of the device"):
+        return
+    dev = h["device_add_s"]
+    c.ok(module not in boot["proc_modules"] and not rule_entries(boot, rule),
+         f"before the device: {module} not live, {rule} had not held", describe(rule_entries(boot, rule)))
+    main_pid = ph["units"].get("modloadd", {}).get("MainPID")
+    e = check_rule_loaded(c, r, "after-hotplug", rule, module, main_pid)
+    if e:
+        at = int(S.field(e, "__MONOTONIC_TIMESTAMP")) / 1e6
+        c.ok(at > dev, f"the rule was journaled {at - dev:.2f}s after the device appeared (at {at:.3f}s)")
+    evs = [ev for ev in ph["trace"] if ev["module"] == module]
+    if evs:
+        c.ok(evs[0]["ts"] > dev, f"{module}'s module_load came {evs[0]['ts'] - dev:.2f}s after the device")
+    # live: the kernel's module add uevent, sent once the module's init returned
+    live = [u["ts"] for u in S.load_hotplug(os.path.join(r["dir"], "hotplug"))["uevents"]
+            if u["source"] == "KERNEL" and u["subsystem"] == "module" and u["action"] == "add"
+            and u["devpath"] == f"/module/{module}"]
+    if c.ok(bool(live), f"the kernel announced {module} live (module add uevent)",
+            "udevadm monitor saw no add of /module/" + module):
+        c.ok(live[0] - dev <= HOTPLUG_BOUND_S,
+             f"{module} was live {live[0] - dev:.2f}s after the device appeared (bound {HOTPLUG_BOUND_S:.1f}s)",
+             f"device at {dev:.3f}s, {module} live at {live[0]:.3f}s")
+
+
 CHECKS = {
     "unit-ready": check_unit_ready,
     "modules-loaded": check_modules_loaded,
@@ -747,6 +888,8 @@ CHECKS = {
     "device-set": check_device_set,
     "device-modules-once": check_device_modules_once,
     "hotplug": check_hotplug,
+    "rules": check_rules,
+    "rule-hotplug": check_rule_hotplug,
 }
 
 

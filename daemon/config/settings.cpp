@@ -94,6 +94,17 @@ std::optional<std::string> setColdplug(Settings &s, std::string_view value)
 	return std::nullopt;
 }
 
+std::optional<std::string> setWatchConfiguration(Settings &s, std::string_view value)
+{
+	if (value.empty())
+		s.watchConfiguration = Settings{}.watchConfiguration;
+	else if (auto b = parseBoolean(value))
+		s.watchConfiguration = *b;
+	else
+		return "a boolean";
+	return std::nullopt;
+}
+
 std::optional<std::string> setUevents(Settings &s, std::string_view value)
 {
 	if (value.empty())
@@ -149,23 +160,31 @@ std::optional<std::string> setReadyTimeout(Settings &s, std::string_view value)
 	return std::nullopt;
 }
 
+// Whether two settings agree on one key.
+using Same = bool (*)(const Settings &a, const Settings &b);
+
+template <auto Field>
+constexpr Same same = [](const Settings &a, const Settings &b) { return a.*Field == b.*Field; };
+
 struct KeyHandler {
 	std::string_view section;
 	std::string_view key;
 	Setter set;
+	Same equal;
 };
 
-// The whole schema, like a systemd gperf table: section, key, parser.
+// The whole schema, like a systemd gperf table: section, key, parser, comparison.
 constexpr KeyHandler kKeys[] = {
-	{"Load", "Workers", setWorkers},
-	{"Load", "Backend", setBackend},
-	{"Load", "SimulationScript", setSimulationScript},
-	{"Load", "InstallCommands", setInstallCommands},
-	{"Report", "LogTarget", setLogTarget},
-	{"Devices", "Coldplug", setColdplug},
-	{"Devices", "Uevents", setUevents},
-	{"Devices", "ReceiveBuffer", setReceiveBuffer},
-	{"Devices", "ReadyTimeoutSec", setReadyTimeout},
+	{"Load", "Workers", setWorkers, same<&Settings::workers>},
+	{"Load", "Backend", setBackend, same<&Settings::backend>},
+	{"Load", "SimulationScript", setSimulationScript, same<&Settings::simulationScript>},
+	{"Load", "InstallCommands", setInstallCommands, same<&Settings::installCommands>},
+	{"Load", "WatchConfiguration", setWatchConfiguration, same<&Settings::watchConfiguration>},
+	{"Report", "LogTarget", setLogTarget, same<&Settings::logTarget>},
+	{"Devices", "Coldplug", setColdplug, same<&Settings::coldplug>},
+	{"Devices", "Uevents", setUevents, same<&Settings::uevents>},
+	{"Devices", "ReceiveBuffer", setReceiveBuffer, same<&Settings::receiveBuffer>},
+	{"Devices", "ReadyTimeoutSec", setReadyTimeout, same<&Settings::readyTimeoutSec>},
 };
 
 bool knownSection(std::string_view section)
@@ -212,6 +231,15 @@ void applySettingsText(Settings &s, std::string_view text, std::string_view disp
 						 key, quoteForDiagnostic(value), *expected));
 	};
 	readIniText(text, displayPath, handler, diags);
+}
+
+std::vector<std::string_view> changedSettings(const Settings &before, const Settings &after)
+{
+	std::vector<std::string_view> keys;
+	for (const KeyHandler &h : kKeys)
+		if (!h.equal(before, after))
+			keys.push_back(h.key);
+	return keys;
 }
 
 std::vector<ConfFile> settingsFiles(std::string_view root, Diagnostics &diags)

@@ -25,6 +25,8 @@ struct Settings {
 	std::string simulationScript;
 	// [Load] InstallCommands=deny|run
 	InstallCommands installCommands = InstallCommands::Deny;
+	// [Load] WatchConfiguration=yes|no: reload when modules-load.d or rules.d change
+	bool watchConfiguration = true;
 	// [Report] LogTarget=auto|journal|console
 	std::string logTarget = "auto";
 	// [Devices] Coldplug=yes|no: load for the devices present at start
@@ -45,6 +47,10 @@ Settings readSettings(std::string_view root, Diagnostics &diags);
 // The files readSettings() reads, in order: /etc/modloadd.conf when it exists, then the
 // drop-ins.
 std::vector<ConfFile> settingsFiles(std::string_view root, Diagnostics &diags);
+
+// The keys ("Workers", ...) whose values differ between two settings, in schema order: what a
+// reload changed.
+std::vector<std::string_view> changedSettings(const Settings &before, const Settings &after);
 
 // Apply one INI text to settings (used by readSettings and tests); displayPath names it in
 // diagnostics.

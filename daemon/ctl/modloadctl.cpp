@@ -1,5 +1,6 @@
 // modloadctl: ask modloadd's questions without the daemon. `plan` is the dry run of a boot,
-// `verify` the check of configuration files an image build can run.
+// `verify` the check of configuration files an image build can run, `reload` the unit's
+// ExecReload=.
 #include "base/strings.h"
 #include "config/conf_files.h"
 #include "config/modules_load_d.h"
@@ -7,12 +8,22 @@
 #include "report/plan_output.h"
 #include "resolve/boot_plan.h"
 #include "rules/rule_file.h"
+#include "service/reload_record.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
+#include <optional>
+#include <poll.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace modloadd;
@@ -29,12 +40,17 @@ void usage(FILE *to)
 		       "  verify [FILE...]  check configuration without loading anything: the\n"
 		       "                  files named (by kind: *.rules, modloadd.conf, other\n"
 		       "                  *.conf as modules-load.d) or all of ROOT's\n"
+		       "  reload          have the running daemon read its configuration again\n"
+		       "                  and load what is new; returns when it is done\n"
+		       "                  (without --pid: systemctl reload modloadd.service)\n"
 		       "\n"
 		       "Options:\n"
 		       "  --root DIR      read configuration and modules under DIR (default /)\n"
 		       "  --kernel VER    the kernel version whose modules to use\n"
 		       "  --json          print one JSON object\n"
 		       "  --no-devices    leave out the devices under ROOT/sys/devices\n"
+		       "  --pid PID       reload: the daemon to signal (the unit's $MAINPID)\n"
+		       "  --timeout SEC   reload: how long to wait (default 90)\n"
 		       "  -h, --help      show this help\n"
 		       "  --version       show the version\n");
 }
@@ -45,16 +61,30 @@ struct Options {
 	BootPlanInputs inputs;
 	bool json = false;
 	bool devices = true;
+	pid_t pid = 0;		  // reload: the daemon
+	unsigned timeoutSec = 90; // reload: TimeoutStartSec= of the unit
 };
+
+// A whole decimal number in [1, max], or nullopt.
+std::optional<unsigned long> positiveNumber(std::string_view s, unsigned long max)
+{
+	unsigned long n = 0;
+	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+	if (ec != std::errc() || end != s.data() + s.size() || n == 0 || n > max)
+		return std::nullopt;
+	return n;
+}
 
 int parse(int argc, char **argv, Options &opts)
 {
-	enum { OptRoot = 256, OptKernel, OptJson, OptNoDevices, OptVersion };
+	enum { OptRoot = 256, OptKernel, OptJson, OptNoDevices, OptPid, OptTimeout, OptVersion };
 	static const option longOptions[] = {
 		{"root", required_argument, nullptr, OptRoot},
 		{"kernel", required_argument, nullptr, OptKernel},
 		{"json", no_argument, nullptr, OptJson},
 		{"no-devices", no_argument, nullptr, OptNoDevices},
+		{"pid", required_argument, nullptr, OptPid},
+		{"timeout", required_argument, nullptr, OptTimeout},
 		{"help", no_argument, nullptr, 'h'},
 		{"version", no_argument, nullptr, OptVersion},
 		{nullptr, 0, nullptr, 0},
@@ -73,6 +103,27 @@ int parse(int argc, char **argv, Options &opts)
 			break;
 		case OptNoDevices:
 			opts.devices = false;
+			break;
+		case OptPid:
+			if (auto n = positiveNumber(optarg, 4194304)) // PID_MAX_LIMIT
+				opts.pid = static_cast<pid_t>(*n);
+			else {
+				fmt::print(stderr,
+					   "modloadctl: --pid wants a process ID, not '{}'\n",
+					   optarg);
+				return -1;
+			}
+			break;
+		case OptTimeout:
+			if (auto n = positiveNumber(optarg, 86400))
+				opts.timeoutSec = static_cast<unsigned>(*n);
+			else {
+				fmt::print(stderr,
+					   "modloadctl: --timeout wants seconds from 1 to 86400, "
+					   "not '{}'\n",
+					   optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -186,6 +237,52 @@ int verify(const Options &opts)
 	return diags.empty() ? 0 : 1;
 }
 
+// SIGHUP to the daemon, then wait for the reload record that answers it: the daemon writes one
+// when the modules the reload added have settled, naming the senders of the signals it read.
+// A record two generations on answers too: that reload began after this signal was sent (two
+// signals sent at once reach the daemon as one, with one sender).
+int reload(const Options &opts)
+{
+	if (opts.pid == 0) {
+		execlp("systemctl", "systemctl", "reload", "modloadd.service", nullptr);
+		fmt::print(stderr, "modloadctl: cannot run systemctl: {}\n", strerror(errno));
+		return 1;
+	}
+	const std::string &root = opts.inputs.root;
+	auto answered = [&](uint64_t base) {
+		auto record = readReloadRecord(root);
+		if (!record || record->daemon != opts.pid || record->generation <= base)
+			return false;
+		const auto &by = record->requestedBy;
+		return record->generation >= base + 2 ||
+		       std::find(by.begin(), by.end(), getpid()) != by.end();
+	};
+	auto before = readReloadRecord(root);
+	uint64_t base = before && before->daemon == opts.pid ? before->generation : 0;
+	if (kill(opts.pid, SIGHUP) < 0) {
+		fmt::print(stderr, "modloadctl: cannot signal modloadd (PID {}): {}\n", opts.pid,
+			   strerror(errno));
+		return 1;
+	}
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opts.timeoutSec);
+	while (std::chrono::steady_clock::now() < deadline) {
+		if (answered(base))
+			return 0;
+		if (kill(opts.pid, 0) < 0 && errno == ESRCH) {
+			fmt::print(stderr,
+				   "modloadctl: modloadd (PID {}) exited before it reloaded\n",
+				   opts.pid);
+			return 1;
+		}
+		poll(nullptr, 0, 20);
+	}
+	fmt::print(stderr,
+		   "modloadctl: modloadd (PID {}) did not finish reloading within {} s (see "
+		   "journalctl -u modloadd)\n",
+		   opts.pid, opts.timeoutSec);
+	return 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -198,6 +295,8 @@ try {
 		return plan(opts);
 	if (opts.command == "verify")
 		return verify(opts);
+	if (opts.command == "reload")
+		return reload(opts);
 	fmt::print(stderr, "modloadctl: unknown command '{}'\n", opts.command);
 	usage(stderr);
 	return 2;

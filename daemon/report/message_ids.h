@@ -15,5 +15,14 @@ inline constexpr std::string_view kNoDevice = "8f6f036e202b48738bc0e2cff4491bf9"
 inline constexpr std::string_view kFailed = "218c123d6d1045c59f53d7690fa3e57a";
 inline constexpr std::string_view kSummary = "111e1bb7d1ed4573828b0396e1d506d4";
 inline constexpr std::string_view kConfigWarning = "5568df27c1d3487f860c93915822eb64";
+inline constexpr std::string_view kRuleFired = "35ff855a105e4c51a27045cf7259d172";
+inline constexpr std::string_view kRuleModuleMissing = "088e5ea62b0d4a6c92b29a8ed90d1e9b";
+inline constexpr std::string_view kReloaded = "fc4541863b8a4eeb9d4bb143f96e3521";
+
+// Every one of them, for the test that the catalog explains each.
+inline constexpr std::string_view kAll[] = {
+	kInserted, kAlreadyLoaded, kBuiltin,	   kBlacklisted, kNotFound,	     kNoDevice,
+	kFailed,   kSummary,	   kConfigWarning, kRuleFired,	 kRuleModuleMissing, kReloaded,
+};
 
 } // namespace modloadd::message_id

@@ -105,14 +105,14 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 	journal.send(priority, std::move(fields), std::move(text));
 }
 
-void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics, int priority)
+void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics, int priority,
+		       std::string_view messageId)
 {
 	for (const Diagnostic &d : diagnostics) {
 		std::string where = diagnosticLocation(d);
 		if (!where.empty())
 			where += ": ";
-		std::vector<LogField> fields{
-			{"MESSAGE_ID", std::string(message_id::kConfigWarning)}};
+		std::vector<LogField> fields{{"MESSAGE_ID", std::string(messageId)}};
 		if (!d.file.empty())
 			fields.push_back({"CONFIG_FILE", d.file});
 		if (d.line)

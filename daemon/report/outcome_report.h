@@ -4,6 +4,7 @@
 #include "base/journal.h"
 #include "config/request.h"
 #include "load/outcome.h"
+#include "report/message_ids.h"
 #include "resolve/module_graph.h"
 
 #include <string>
@@ -16,9 +17,10 @@ namespace modloadd {
 // WARNING not found, NOTICE no device, INFO inserted and blacklisted, DEBUG otherwise.
 void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome &outcome);
 
-// Each configuration problem as an entry naming the file and line (a warning unless told).
-void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics,
-		       int priority = LOG_WARNING);
+// Each configuration problem as an entry naming the file and line (a warning with the
+// configuration-problem MESSAGE_ID unless told).
+void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics, int priority = LOG_WARNING,
+		       std::string_view messageId = message_id::kConfigWarning);
 
 // Counts per outcome, for STATUS= and the final summary.
 class Tally {

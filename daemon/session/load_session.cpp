@@ -60,8 +60,14 @@ void LoadSession::persistRefusal(const std::string &name, const Outcome &outcome
 
 void LoadSession::refreshIndex()
 {
-	if (!index_.stale())
-		return;
+	if (index_.stale() && reopenIndex())
+		journal_.send(LOG_INFO, {},
+			      fmt::format("Module indexes in {} changed; reloaded",
+					  index_.tree().displayDir));
+}
+
+bool LoadSession::reopenIndex()
+{
 	std::string error;
 	auto fresh = ModuleIndex::open(index_.root(), index_.tree(), error);
 	if (!fresh) {
@@ -70,16 +76,14 @@ void LoadSession::refreshIndex()
 			      fmt::format("Cannot reload the module indexes: {}; keeping the "
 					  "previous ones",
 					  error));
-		return;
+		return false;
 	}
 	index_ = std::move(*fresh);
 	reloads_++;
 	// What resolved to nothing may resolve now; modules already settled stay settled (one
 	// attempt per run), so forgetting the positive answers costs only a lookup.
 	seen_.clear();
-	journal_.send(
-		LOG_INFO, {},
-		fmt::format("Module indexes in {} changed; reloaded", index_.tree().displayDir));
+	return true;
 }
 
 size_t LoadSession::submit(const std::vector<Request> &requests)

@@ -54,6 +54,10 @@ public:
 		refreshIndex();
 		return index_;
 	}
+	// Opens the index again even when depmod did not rewrite it: modprobe.d (options,
+	// blacklists, softdeps, install commands) is read anew, and requests that resolved to
+	// nothing are resolved again. On failure the old index stays. Main thread only.
+	bool reopenIndex();
 	// Requests answered from memory instead of being resolved again.
 	size_t repeatedRequests() const { return repeated_; }
 	size_t indexReloads() const { return reloads_; }

@@ -17,11 +17,7 @@ namespace {
 
 bool isDefault(const Settings &s)
 {
-	Settings d;
-	return s.workers == d.workers && s.backend == d.backend &&
-	       s.simulationScript == d.simulationScript && s.installCommands == d.installCommands &&
-	       s.logTarget == d.logTarget && s.coldplug == d.coldplug && s.uevents == d.uevents &&
-	       s.receiveBuffer == d.receiveBuffer && s.readyTimeoutSec == d.readyTimeoutSec;
+	return changedSettings(Settings{}, s).empty();
 }
 
 } // namespace
@@ -327,4 +323,45 @@ TEST_CASE("given the [Devices] keys, we should read each and refuse bad values",
 	applySettingsText(s, "[Devices]\nUevents=\nReceiveBuffer=\nReadyTimeoutSec=\n", "r.conf",
 			  diags);
 	CHECK(isDefault(s));
+}
+
+TEST_CASE("given two settings, we should name exactly the keys that differ, in schema order",
+	  "[settings]")
+{
+	Settings before;
+	Settings after;
+	CHECK(changedSettings(before, after).empty());
+	after.readyTimeoutSec = 5;
+	after.workers = 3;
+	after.watchConfiguration = false;
+	after.receiveBuffer = size_t{1} << 20;
+	std::vector<std::string_view> want = {"Workers", "WatchConfiguration", "ReceiveBuffer",
+					      "ReadyTimeoutSec"};
+	CHECK(changedSettings(before, after) == want);
+	CHECK(changedSettings(after, before) == want);
+	after = before;
+	after.logTarget = "console";
+	after.uevents = UeventsFrom::Udev;
+	after.coldplug = false;
+	after.simulationScript = "/x";
+	after.backend = BackendKind::Simulated;
+	after.installCommands = InstallCommands::Run;
+	want = {"Backend",   "SimulationScript", "InstallCommands",
+		"LogTarget", "Coldplug",	 "Uevents"};
+	CHECK(changedSettings(before, after) == want);
+}
+
+TEST_CASE("given WatchConfiguration=, we should take a boolean and reset on empty", "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, "[Load]\nWatchConfiguration=no\n", "x", diags);
+	CHECK(diags.empty());
+	CHECK_FALSE(s.watchConfiguration);
+	applySettingsText(s, "[Load]\nWatchConfiguration=\n", "x", diags);
+	CHECK(s.watchConfiguration);
+	applySettingsText(s, "[Load]\nWatchConfiguration=sometimes\n", "x", diags);
+	REQUIRE(diags.size() == 1);
+	CHECK(diags[0].message.find("expected a boolean") != std::string::npos);
+	CHECK(s.watchConfiguration);
 }

@@ -3,6 +3,7 @@
 #include "tree_support.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
@@ -136,8 +137,8 @@ TEST_CASE("given a root without modules, we should fail clearly")
 	CHECK(out.find("Cannot plan module loading") != std::string::npos);
 }
 
-TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, then STOPPING=1 on "
-	  "SIGTERM")
+TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, RELOADING=1 and READY=1 "
+	  "on SIGHUP, then STOPPING=1 on SIGTERM")
 {
 	Root root;
 	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nnot_a_module\n");
@@ -192,6 +193,14 @@ TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, then ST
 		for (const std::string &m : messages)
 			progress |= m.find("STATUS=Loading modules:") != std::string::npos;
 		CHECK(progress);
+
+		// A reload is announced, with the time systemd wants, and ends with READY=1.
+		kill(pid, SIGHUP);
+		bool reloading = receive("RELOADING=1");
+		CHECK(reloading);
+		if (reloading)
+			CHECK(messages.back().find("\nMONOTONIC_USEC=") != std::string::npos);
+		CHECK(receive("READY=1"));
 	}
 	kill(pid, SIGTERM);
 	CHECK(receive("STOPPING=1"));
@@ -212,15 +221,20 @@ void addDevice(const TempDir &dir, const std::string &devpath, const std::string
 	dir.symlink("../../../bus/" + subsystem, "sys" + devpath + "/subsystem");
 }
 
+std::string readText(const std::string &path)
+{
+	std::ifstream in(path);
+	std::stringstream s;
+	s << in.rdbuf();
+	return s.str();
+}
+
 // Waits (bounded) until `path` contains `needle`; returns the text.
 std::string waitForText(const std::string &path, const std::string &needle, int seconds)
 {
 	std::string text;
 	for (int i = 0; i < seconds * 20; i++) {
-		std::ifstream in(path);
-		std::stringstream s;
-		s << in.rdbuf();
-		text = s.str();
+		text = readText(path);
 		if (text.find(needle) != std::string::npos)
 			break;
 		poll(nullptr, 0, 50);
@@ -452,4 +466,152 @@ TEST_CASE("given configuration files, modloadctl verify should name every proble
 	INFO(out);
 	CHECK(status == 1);
 	CHECK(out.find("2 files checked, 1 problems") != std::string::npos);
+}
+
+namespace {
+
+std::string ctlBinary()
+{
+	const char *p = getenv("MODLOADCTL_BINARY");
+	REQUIRE(p);
+	return p;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start)
+{
+	return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+} // namespace
+
+TEST_CASE("given a drop-in written while it runs, the daemon should load its module without "
+	  "being asked")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	std::string log = root.dir.root() + "/log";
+	pid_t pid = startDaemon(root.dir.root(), log);
+	REQUIRE(waitForText(log, "Loaded 1 modules", 20).find("Loaded 1 modules") !=
+		std::string::npos);
+
+	// A new modules-load.d file: its module is loaded, the file and line named.
+	auto written = std::chrono::steady_clock::now();
+	root.dir.write("etc/modules-load.d/b.conf", "# late\nfx_dia_base\n");
+	std::string text = waitForText(log, "Inserted module 'fx_dia_base'", 10);
+	double latency = secondsSince(written);
+	INFO(text);
+	CHECK(text.find("Inserted module 'fx_dia_base' (/etc/modules-load.d/b.conf:2)") !=
+	      std::string::npos);
+	WARN(fmt::format("drop-in written -> module inserted: {:.3f} s", latency));
+	text = waitForText(log, "Reloaded the configuration", 5);
+	CHECK(text.find("Reloaded the configuration (a change in /etc/modules-load.d): 1 modules "
+			"new to this run") != std::string::npos);
+
+	// A rule in a directory that did not exist at start; and an editor's side file, ignored.
+	root.dir.write("etc/modloadd/rules.d/.late.rules.swp", "junk");
+	root.dir.write("etc/modloadd/rules.d/late.rules", "[Load]\nModules=fx_dia_top\n");
+	text = waitForText(log, "Inserted module 'fx_dia_top'", 10);
+	INFO(text);
+	CHECK(count(text, "Rule 'late' holds: 1 modules to load") == 1);
+	CHECK(text.find("Inserted module 'fx_dia_top' (/etc/modloadd/rules.d/late.rules:2)") !=
+	      std::string::npos);
+
+	// A broken line in a new file: reported with file and line, the daemon goes on.
+	root.dir.write("etc/modules-load.d/c.conf", "bad/name\n");
+	text = waitForText(log, "/etc/modules-load.d/c.conf:1:", 10);
+	CHECK(text.find("/etc/modules-load.d/c.conf:1:") != std::string::npos);
+
+	auto [status, all] = stopDaemon(pid, log);
+	INFO(all);
+	CHECK(WIFEXITED(status));
+	CHECK(WEXITSTATUS(status) == 0);
+	CHECK(count(all, "Inserted module 'fx_chain_c'") == 1); // each module once, still
+	CHECK(count(all, "Inserted module 'fx_dia_base'") == 1);
+	CHECK(count(all, "SIGHUP") == 0);
+}
+
+TEST_CASE("given the watch turned off, modloadctl reload should re-read the configuration and "
+	  "return once what is new is loaded")
+{
+	Root root;
+	root.dir.write("etc/modloadd.conf", "[Load]\nWatchConfiguration=no\n");
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	std::string log = root.dir.root() + "/log";
+	pid_t pid = startDaemon(root.dir.root(), log);
+	REQUIRE(waitForText(log, "Loaded 1 modules", 20).find("Loaded 1 modules") !=
+		std::string::npos);
+
+	root.dir.write("etc/modules-load.d/b.conf", "fx_dia_base\n");
+	root.dir.write("etc/modloadd/rules.d/r.rules", "[Load]\nModules=fx_dia_top\n");
+	root.dir.write("etc/modloadd.conf.d/workers.conf", "[Load]\nWorkers=3\n");
+	poll(nullptr, 0, 500);
+	CHECK(readText(log).find("fx_dia_base") == std::string::npos); // not watched
+
+	int status = 0;
+	std::string out = capture(fmt::format("'{}' --root '{}' reload --pid {} --timeout 20 2>&1",
+					      ctlBinary(), root.dir.root(), pid),
+				  status);
+	INFO(out);
+	CHECK(status == 0);
+	// Returned after the reload finished: everything it caused is in the log already.
+	std::string text = readText(log);
+	INFO(text);
+	CHECK(text.find("Inserted module 'fx_dia_base' (/etc/modules-load.d/b.conf:1") !=
+	      std::string::npos);
+	CHECK(text.find("Inserted module 'fx_dia_top' (/etc/modloadd/rules.d/r.rules:2)") !=
+	      std::string::npos);
+	CHECK(text.find("Reloaded the configuration (SIGHUP from modloadctl[") !=
+	      std::string::npos);
+	CHECK(text.find("): 4 modules new to this run") != std::string::npos); // with 2 deps
+	CHECK(text.find("Workers= changed in modloadd.conf; it takes effect when modloadd "
+			"restarts") != std::string::npos);
+	std::string record = readText(root.dir.path("/run/modloadd/reloaded"));
+	CHECK(record.find("generation 1\n") != std::string::npos);
+	CHECK(record.find(fmt::format("daemon {}\n", pid)) != std::string::npos);
+
+	// Nothing new: a reload all the same, and the next generation.
+	out = capture(fmt::format("'{}' --root '{}' reload --pid {} 2>&1", ctlBinary(),
+				  root.dir.root(), pid),
+		      status);
+	CHECK(status == 0);
+	CHECK(readText(log).find("0 modules new to this run") != std::string::npos);
+	record = readText(root.dir.path("/run/modloadd/reloaded"));
+	CHECK(record.find("generation 2\n") != std::string::npos);
+
+	auto [stopped, all] = stopDaemon(pid, log);
+	INFO(all);
+	CHECK(WEXITSTATUS(stopped) == 0);
+	CHECK(count(all, "Inserted module 'fx_dia_base'") == 1);
+}
+
+TEST_CASE("given a process that does not reload, modloadctl reload should fail, not hang")
+{
+	Root root;
+	// Ignores SIGHUP and writes no record: the wait ends at the timeout.
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		signal(SIGHUP, SIG_IGN);
+		execl("/bin/sleep", "sleep", "30", nullptr);
+		_exit(127);
+	}
+	poll(nullptr, 0, 100);
+	int status = 0;
+	std::string out = capture(fmt::format("'{}' --root '{}' reload --pid {} --timeout 1 2>&1",
+					      ctlBinary(), root.dir.root(), pid),
+				  status);
+	CHECK(status == 1);
+	CHECK(out.find(fmt::format("modloadd (PID {}) did not finish reloading within 1 s", pid)) !=
+	      std::string::npos);
+	kill(pid, SIGKILL);
+	waitpid(pid, nullptr, 0);
+
+	// Gone: said at once.
+	out = capture(fmt::format("'{}' --root '{}' reload --pid {} 2>&1", ctlBinary(),
+				  root.dir.root(), pid),
+		      status);
+	CHECK(status == 1);
+	CHECK(out.find("cannot signal modloadd") != std::string::npos);
+	out = capture(fmt::format("'{}' reload --pid x 2>&1", ctlBinary()), status);
+	CHECK(status == 2);
 }

@@ -8,7 +8,8 @@ A check needs the results of one or two boots ("scenarios"):
     main     modloadd image (modloadd.service enabled, systemd-modules-load masked, udev's
              module loading rules shadowed), plain boot
     actions  the same image, booted with the restart-stop actions (systemctl restart, SIGHUP,
-             systemctl stop, a snapshot after each)
+             a modules-load.d file written at run time, systemctl reload, systemctl stop, a
+             snapshot after each)
     hotplug  the same image, booted with the hotplug action (a vmxnet3 NIC device_add'ed once
              the system runs)
     stock    stock image: systemd-modules-load and udev load modules, the baseline; it runs the
@@ -74,6 +75,13 @@ TEST_RULES = {RULE_VM: "ts_kmp", RULE_MICROSOFT: "ts_fsm", RULE_VMXNET3: "ts_bm"
 # The shipped rules (conf/rules.d) that hold in the guest: 50-virtio (QEMU); its modules are
 # those the virtio devices want anyway. The others (clouds, Hyper-V, NVIDIA, LVS) do not.
 SHIPPED_HOLDING = {"50-virtio"}
+# guest/actions.d/restart-stop.sh writes this modules-load.d file while the daemon runs, naming
+# a module nothing else loads; the daemon's configuration watch (inotify) loads it within this
+# many seconds of the write, without being asked (TCG; the watch waits 100 ms for more changes).
+RUNTIME_CONF = "/etc/modules-load.d/modloadd-vm-runtime.conf"
+RUNTIME_MODULE = "crc7"
+RUNTIME_CONF_BOUND_S = 2.0
+RUNTIME_MARKER = f"modloadd-vm: writing {RUNTIME_CONF}"
 # systemd's own modprobe@.service instances (wanted by mounts and services of systemd 252) load
 # these with modprobe whoever else is configured; modloadd then finds them live.
 # PID 1 itself loads autofs4, ipv6, ip_tables, virtio_rng and qemu_fw_cfg (kmod-setup).
@@ -512,17 +520,23 @@ def check_refused_module(c):
          "the kernel logged \"tun: unknown parameter 'no_such_param' ignored\"")
 
 
+def reloads(phase, trigger=None):
+    """The daemon's "Reloaded the configuration" entries (MODLOADD_RELOAD=N), of one trigger."""
+    return [e for e in phase["journal"] if S.field(e, "MODLOADD_RELOAD")
+            and (trigger is None or S.field(e, "MODLOADD_RELOAD_TRIGGER") == trigger)]
+
+
 def check_restart_stop(c):
-    """Restart, SIGHUP and stop: no errors, nothing inserted twice, 'already loaded' after restart."""
+    """Restart, SIGHUP (a reload) and stop: no errors, nothing inserted twice, 'already loaded' after restart."""
     r = c.scenario("actions")
     if not r:
         return
     boot = r["phases"].get("boot")
     acts = r["actions"]
-    for label in ("restart", "hup", "stop"):
+    for label in ("restart", "hup", "reload", "stop"):
         a = acts.get(label, {})
         c.ok(a.get("rc") == "0", f"`{a.get('cmd', label)}` exits 0", f"exit {a.get('rc')}: {a.get('out')}")
-    for p in ("after-restart", "after-hup", "after-stop"):
+    for p in ("after-restart", "after-hup", "after-conf", "after-reload", "after-stop"):
         c.ok(p in r["phases"], f"the collector took the {p} snapshot", ", ".join(r["phases"]))
     if not boot or "after-restart" not in r["phases"]:
         return
@@ -572,8 +586,16 @@ def check_restart_stop(c):
         u = ah["units"].get("modloadd", {})
         c.ok(u.get("ActiveState") == "active" and u.get("MainPID") == pid1,
              "after SIGHUP: still active, same process", f"ActiveState={u.get('ActiveState')} MainPID={u.get('MainPID')}")
-        hup = [e for e in ah["journal"] if "SIGHUP" in (S.field(e, "MESSAGE") or "")]
-        c.ok(bool(hup), "the daemon logged that it received SIGHUP", describe(ah["journal"][-3:]))
+        # SIGHUP means reload: the configuration read again, nothing in it new.
+        hup = [e for e in reloads(ah, "signal") if S.field(e, "_PID") == pid1]
+        c.ok(len(hup) == 1 and S.field(hup[0], "MODLOADD_RELOAD") == "1"
+             and (S.field(hup[0], "MESSAGE") or "").startswith("Reloaded the configuration (SIGHUP")
+             and (S.field(hup[0], "MESSAGE") or "").endswith(": 0 modules new to this run"),
+             "after SIGHUP: one entry 'Reloaded the configuration (SIGHUP ...): 0 modules new to this run' "
+             "(MODLOADD_RELOAD=1, MODLOADD_RELOAD_TRIGGER=signal)",
+             describe(reloads(ah)) + "\n" + "\n".join(json.dumps(e) for e in reloads(ah)) or describe(ah["journal"][-3:]))
+        bad, retried = later_loads(sr, S.summary(r, "after-hup"), ar["proc_modules"], ah["proc_modules"])
+        c.ok(not bad and not retried, "after SIGHUP: no module_load (nothing new)", json.dumps(bad + retried))
 
     if "after-stop" in r["phases"]:
         st_ph = r["phases"]["after-stop"]
@@ -584,12 +606,87 @@ def check_restart_stop(c):
              f"ActiveState={u.get('ActiveState')} Result={u.get('Result')} ExecMainStatus={u.get('ExecMainStatus')} ExecMainCode={u.get('ExecMainCode')}")
         gone = [m for m in expected_loaded(r) if m not in st_ph["proc_modules"]]
         c.ok(not gone, "stopping the daemon leaves the modules loaded", "gone: " + " ".join(gone))
+        # From the restart on, the only module inserted is the one of the modules-load.d file
+        # written at run time (vm-runtime-conf checks that one).
         bad, retried = later_loads(sr, ss, ar["proc_modules"], st_ph["proc_modules"])
-        c.ok(not bad and not retried, "after SIGHUP and stop: no module_load at all",
+        bad = [ev for ev in bad if ev["module"] != RUNTIME_MODULE]
+        c.ok(not bad and not retried, f"after restart, reloads and stop: no module_load but {RUNTIME_MODULE}'s",
              json.dumps(bad + retried))
         errs = [e for e in st_ph["journal"] if S.field(e, "_PID") == pid1 and int(S.field(e, "PRIORITY") or 6) <= 3
                 and S.field(e, "MODLOADD_MODULE") != REFUSED]
         c.ok(not errs, "no error entries from the daemon besides the refused module", describe(errs))
+
+
+def check_runtime_conf(c):
+    """A modules-load.d file written at run time loads within 2 s, unasked; systemctl reload works.
+
+    guest/actions.d/restart-stop.sh (after the restart and the SIGHUP) writes a trace marker,
+    then /etc/modules-load.d/modloadd-vm-runtime.conf naming crc7, and nothing else: the daemon
+    watches its configuration directories with inotify. Then `systemctl reload modloadd`.
+    """
+    r = c.scenario("actions")
+    if not r:
+        return
+    need = ("after-hup", "after-conf", "after-reload")
+    if not c.ok(all(p in r["phases"] for p in need), "the collector took the after-hup, after-conf and after-reload snapshots",
+                ", ".join(r["phases"])):
+        return
+    before, ph, rl = (r["phases"][p] for p in need)
+    u = ph["units"].get("modloadd", {})
+    pid = before["units"].get("modloadd", {}).get("MainPID")
+    c.ok(RUNTIME_MODULE not in before["proc_modules"] and not any(ev["module"] == RUNTIME_MODULE for ev in before["trace"]),
+         f"{RUNTIME_MODULE} was not live before the file (nothing else loads it)")
+    marks = [ev for ev in S.trace_lines(S.read(os.path.join(ph["dir"], "trace")))
+             if ev["event"] == "tracing_mark_write" and ev["rest"] == RUNTIME_MARKER]
+    if not c.ok(len(marks) == 1, f"the trace has the marker written right before the file ({RUNTIME_MARKER!r})",
+                f"{len(marks)} markers"):
+        return
+    t0 = marks[0]["ts"]
+    c.ok(RUNTIME_MODULE in ph["proc_modules"], f"{RUNTIME_MODULE} is live after the file was written")
+    evs = [ev for ev in S.summary(r, "after-conf")["loads"] if ev["module"] == RUNTIME_MODULE]
+    c.ok(len(evs) == 1 and evs[0]["loader"] == "modloadd" and str(evs[0]["tgid"]) == pid,
+         f"one module_load of {RUNTIME_MODULE}, by modloadd's MainPID {pid}", json.dumps(evs))
+    if evs:
+        dt = evs[0]["ts"] - t0
+        c.ok(0 <= dt <= RUNTIME_CONF_BOUND_S,
+             f"{RUNTIME_MODULE}'s module_load came {dt:.3f}s after the file was written (bound {RUNTIME_CONF_BOUND_S:.1f}s)",
+             f"marker at {t0:.6f}s, module_load at {evs[0]['ts']:.6f}s")
+    # Nobody asked: the reload that loaded it came from the watch, no signal since SIGHUP's.
+    new = [e for e in reloads(ph) if e not in reloads(before)]
+    c.ok(not [e for e in new if S.field(e, "MODLOADD_RELOAD_TRIGGER") != "watch"] and new,
+         f"no reload was asked for: the new reloads are the watch's ({len(new)}: "
+         + "; ".join(f"#{S.field(e, 'MODLOADD_RELOAD')} {S.field(e, 'MODLOADD_RELOAD_TRIGGER')}" for e in new) + ")",
+         describe(new) + "\n" + "\n".join(json.dumps(e) for e in new))
+    watch = [e for e in new if "a change in /etc/modules-load.d" in (S.field(e, "MESSAGE") or "")]
+    c.ok(bool(watch) and all(int(S.field(e, "__MONOTONIC_TIMESTAMP")) / 1e6 > t0 for e in watch),
+         "the watch's reload names the directory ('Reloaded the configuration (a change in /etc/modules-load.d...') "
+         "and came after the write", describe(new))
+    origin = f"{RUNTIME_CONF}:2"
+    mine = entries_for(ph, RUNTIME_MODULE)
+    c.ok([S.field(x, "MODLOADD_OUTCOME") for x in mine] == ["inserted"]
+         and all(origin in S.fields(x, "MODLOADD_ORIGIN") for x in mine),
+         f"its entry says inserted, MODLOADD_ORIGIN={origin} (the new file and line)",
+         "\n".join(json.dumps(x, indent=1) for x in mine) or "(no journal entries)")
+    c.ok(u.get("ActiveState") == "active" and u.get("MainPID") == pid,
+         f"the daemon is still active, the same process (MainPID {pid})",
+         f"ActiveState={u.get('ActiveState')} MainPID={u.get('MainPID')}")
+
+    # systemctl reload: ExecReload=modloadctl reload, SIGHUP and wait until the daemon reloaded
+    a = r["actions"].get("reload", {})
+    c.ok(a.get("rc") == "0", f"`{a.get('cmd', 'systemctl reload')}` exits 0", f"exit {a.get('rc')}: {a.get('out')}")
+    u = rl["units"].get("modloadd", {})
+    c.ok(u.get("ActiveState") == "active" and u.get("SubState") == "running" and u.get("MainPID") == pid,
+         f"after the reload: active (running), the same MainPID {pid}",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} MainPID={u.get('MainPID')}")
+    new = [e for e in reloads(rl) if e not in reloads(ph)]
+    c.ok(len(new) == 1 and S.field(new[0], "MODLOADD_RELOAD_TRIGGER") == "signal" and S.field(new[0], "_PID") == pid,
+         "the journal has its reload, MODLOADD_RELOAD_TRIGGER=signal: "
+         + "; ".join(f"#{S.field(e, 'MODLOADD_RELOAD')} {S.field(e, 'MESSAGE')!r}" for e in new),
+         describe(new) + "\n" + "\n".join(json.dumps(e) for e in new))
+    c.ok(any("modloadctl" in (S.field(e, "MESSAGE") or "") for e in new),
+         "the signal came from modloadctl (the unit's ExecReload=)", describe(new))
+    bad, retried = later_loads(S.summary(r, "after-conf"), S.summary(r, "after-reload"), ph["proc_modules"], rl["proc_modules"])
+    c.ok(not bad and not retried, "the reload inserted nothing (nothing new)", json.dumps(bad + retried))
 
 
 def check_stock_baseline(c):
@@ -883,6 +980,7 @@ CHECKS = {
     "missing-module": check_missing_module,
     "refused-module": check_refused_module,
     "restart-stop": check_restart_stop,
+    "runtime-conf": check_runtime_conf,
     "stock-baseline": check_stock_baseline,
     "journal-fields": check_journal_fields,
     "device-set": check_device_set,

@@ -98,10 +98,6 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts);
 // systemd-detect-virt for the system under `root`: see MachineFacts::virtualization().
 std::string detectVirtualization(std::string_view root);
 
-// systemd's version order (strverscmp_improved()): <0, 0 or >0, as `a` is older, the same or
-// newer than `b`. "6.1" < "6.1.0" < "6.1.0-56-cloud-amd64", "6.1~rc1" < "6.1".
-int compareVersions(std::string_view a, std::string_view b);
-
 // uname -m ("x86_64", "aarch64", "armv7l", ...) in systemd's words ("x86-64", "arm64",
 // "arm"); nullopt when unknown.
 std::optional<std::string_view> architectureOfMachine(std::string_view machine);

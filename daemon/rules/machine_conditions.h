@@ -98,10 +98,4 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts);
 // systemd-detect-virt for the system under `root`: see MachineFacts::virtualization().
 std::string detectVirtualization(std::string_view root);
 
-// uname -m ("x86_64", "aarch64", "armv7l", ...) in systemd's words ("x86-64", "arm64",
-// "arm"); nullopt when unknown.
-std::optional<std::string_view> architectureOfMachine(std::string_view machine);
-// The architecture this binary was built for, in systemd's words.
-std::string_view nativeArchitecture();
-
 } // namespace modloadd

@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <limits>
@@ -21,83 +20,20 @@
 #include <cpuid.h>
 #endif
 
-#include "base/read_to_end.h"
 #include "base/strings.h"
 #include "resolve/live_modules.h"
 #include "rules/architecture.h"
+#include "rules/fact_files.h"
 #include "rules/version_compare.h"
 
 namespace modloadd {
 
 namespace {
 
-// /proc and /sys files are small; cpuinfo of a big machine is the largest we read.
-constexpr size_t kMaxFactFile = size_t{16} << 20;
-
-int readFile(const std::string &path, std::string &text)
-{
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	int r = readToEnd(fd, kMaxFactFile, text);
-	::close(fd);
-	return r;
-}
-
-std::optional<std::string> readText(const std::string &path)
-{
-	std::string text;
-	if (readFile(path, text) < 0)
-		return std::nullopt;
-	return text;
-}
-
-// The first line without its line end (systemd's read_one_line_file()); a string property
-// of the device tree ends at its NUL.
-std::optional<std::string> readLine(const std::string &path)
-{
-	auto text = readText(path);
-	if (!text)
-		return std::nullopt;
-	size_t end = text->find_first_of(std::string_view("\n\0", 2));
-	if (end != std::string::npos)
-		text->resize(end);
-	while (!text->empty() && text->back() == '\r')
-		text->pop_back();
-	return text;
-}
-
-bool exists(const std::string &path)
-{
-	return ::access(path.c_str(), F_OK) == 0;
-}
-
-bool isDirectory(const std::string &path)
-{
-	struct stat st;
-	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 std::string_view trimEnd(std::string_view s)
 {
 	size_t last = s.find_last_not_of(kWhitespace);
 	return last == std::string_view::npos ? std::string_view() : s.substr(0, last + 1);
-}
-
-// The value of "NAME<space>: value" in a /proc file of such lines (cpuinfo, sysinfo), up to
-// the end of the line; nullopt when no line names it.
-std::optional<std::string> procField(std::string_view text, std::string_view name)
-{
-	for (const std::string &line : split(text, '\n')) {
-		if (!startsWith(line, name))
-			continue;
-		std::string_view rest = std::string_view(line).substr(name.size());
-		size_t colon = rest.find_first_not_of(" \t");
-		if (colon == std::string_view::npos || rest[colon] != ':')
-			continue;
-		return std::string(trim(rest.substr(colon + 1)));
-	}
-	return std::nullopt;
 }
 
 bool isHiddenOrBackup(std::string_view name)
@@ -275,7 +211,7 @@ std::optional<unsigned> cpusInAffinityMask()
 // A size from a cgroup file: a number, or "max" (no limit) -> nullopt.
 std::optional<uint64_t> cgroupLimit(const std::string &path)
 {
-	auto line = readLine(path);
+	auto line = readFactLine(path);
 	if (!line)
 		return std::nullopt;
 	auto n = parseDecimal(trim(*line));
@@ -288,7 +224,7 @@ std::optional<uint64_t> cgroupLimit(const std::string &path)
 // (its "root cgroup", less init.scope), so that a container with a limit sees its limit.
 std::optional<uint64_t> rootCgroupMemoryLimit(std::string_view root)
 {
-	auto text = readText(rootedPath(root, "/proc/1/cgroup"));
+	auto text = readFactFile(rootedPath(root, "/proc/1/cgroup"));
 	if (!text)
 		return std::nullopt;
 	std::optional<std::string> unifiedPath, legacyPath;
@@ -315,7 +251,7 @@ std::optional<uint64_t> rootCgroupMemoryLimit(std::string_view root)
 			break;
 		}
 	// cgroup2 mounted at /sys/fs/cgroup has cgroup.controllers there; v1 and hybrid do not.
-	if (exists(rootedPath(root, "/sys/fs/cgroup/cgroup.controllers")))
+	if (pathExists(rootedPath(root, "/sys/fs/cgroup/cgroup.controllers")))
 		return cgroupLimit(rootedPath(root, "/sys/fs/cgroup" + *path + "/memory.max"));
 	return cgroupLimit(
 		rootedPath(root, "/sys/fs/cgroup/memory" + *path + "/memory.limit_in_bytes"));
@@ -335,9 +271,9 @@ std::string containerByName(std::string_view name, std::string_view fromFiles)
 
 std::string containerFromFiles(std::string_view root)
 {
-	if (exists(rootedPath(root, "/run/.containerenv")))
+	if (pathExists(rootedPath(root, "/run/.containerenv")))
 		return "podman";
-	if (exists(rootedPath(root, "/.dockerenv")))
+	if (pathExists(rootedPath(root, "/.dockerenv")))
 		return "docker";
 	return "none";
 }
@@ -345,22 +281,22 @@ std::string containerFromFiles(std::string_view root)
 // systemd's running_in_cgroupns(), on the files under the root.
 bool inCgroupNamespace(std::string_view root)
 {
-	if (!exists(rootedPath(root, "/proc/self/ns/cgroup")))
+	if (!pathExists(rootedPath(root, "/proc/self/ns/cgroup")))
 		return false;
-	if (exists(rootedPath(root, "/sys/fs/cgroup/cgroup.controllers"))) {
+	if (pathExists(rootedPath(root, "/sys/fs/cgroup/cgroup.controllers"))) {
 		// cgroup2: cgroup.events exists only below the root cgroup, and so does cgroup.type
 		// (on kernels that have cgroup.type at all, which /sys/kernel/cgroup/features
 		// tells).
-		if (!exists(rootedPath(root, "/sys/fs/cgroup/cgroup.events")))
+		if (!pathExists(rootedPath(root, "/sys/fs/cgroup/cgroup.events")))
 			return false;
-		if (exists(rootedPath(root, "/sys/fs/cgroup/cgroup.type")))
+		if (pathExists(rootedPath(root, "/sys/fs/cgroup/cgroup.type")))
 			return true;
-		return !exists(rootedPath(root, "/sys/kernel/cgroup/features"));
+		return !pathExists(rootedPath(root, "/sys/kernel/cgroup/features"));
 	}
 	// cgroup1: release_agent exists only in the root of the systemd hierarchy.
-	if (!exists(rootedPath(root, "/sys/fs/cgroup/systemd")))
+	if (!pathExists(rootedPath(root, "/sys/fs/cgroup/systemd")))
 		return false;
-	return !exists(rootedPath(root, "/sys/fs/cgroup/systemd/release_agent"));
+	return !pathExists(rootedPath(root, "/sys/fs/cgroup/systemd/release_agent"));
 }
 
 // The value of VAR in a NUL-separated environment block; empty when absent.
@@ -413,7 +349,7 @@ enum class SmbiosVmBit { Set, Unset, Unknown };
 // detect_vm_smbios()).
 SmbiosVmBit smbiosVmBit(std::string_view root)
 {
-	auto raw = readText(rootedPath(root, "/sys/firmware/dmi/entries/0-0/raw"));
+	auto raw = readFactFile(rootedPath(root, "/sys/firmware/dmi/entries/0-0/raw"));
 	if (!raw || raw->size() < 20 || static_cast<unsigned char>((*raw)[1]) < 20)
 		return SmbiosVmBit::Unknown;
 	return (static_cast<unsigned char>((*raw)[19]) & (1U << 4)) ? SmbiosVmBit::Set
@@ -426,7 +362,8 @@ std::string vmFromDmi(std::string_view root)
 	std::string found = "none";
 	for (std::string_view file :
 	     {"product_name", "sys_vendor", "board_vendor", "bios_vendor", "product_version"}) {
-		auto line = readLine(rootedPath(root, "/sys/class/dmi/id/") + std::string(file));
+		auto line =
+			readFactLine(rootedPath(root, "/sys/class/dmi/id/") + std::string(file));
 		if (!line)
 			continue;
 		for (const VendorId &v : kDmiVendors)
@@ -440,9 +377,9 @@ std::string vmFromDmi(std::string_view root)
 	// Hyper-V's own VMs say so only in product_version of generation 2; both generations say
 	// "Virtual Machine" by "Microsoft Corporation" (a Surface says "Surface ...").
 	if (found == "none" &&
-	    readLine(rootedPath(root, "/sys/class/dmi/id/sys_vendor")).value_or("") ==
+	    readFactLine(rootedPath(root, "/sys/class/dmi/id/sys_vendor")).value_or("") ==
 		    "Microsoft Corporation" &&
-	    readLine(rootedPath(root, "/sys/class/dmi/id/product_name")).value_or("") ==
+	    readFactLine(rootedPath(root, "/sys/class/dmi/id/product_name")).value_or("") ==
 		    "Virtual Machine")
 		found = "microsoft";
 
@@ -456,7 +393,7 @@ std::string vmFromDmi(std::string_view root)
 		case SmbiosVmBit::Unknown:
 			break;
 		}
-		auto product = readLine(rootedPath(root, "/sys/class/dmi/id/product_name"));
+		auto product = readFactLine(rootedPath(root, "/sys/class/dmi/id/product_name"));
 		if (!product)
 			return "amazon";
 		size_t metal = product->find(".metal");
@@ -473,14 +410,14 @@ std::string vmFromDmi(std::string_view root)
 // 1 for Xen's dom0 (the hardware domain: not a VM), 0 for a domU.
 bool isXenDom0(std::string_view root)
 {
-	if (auto features = readLine(rootedPath(root, "/sys/hypervisor/properties/features"))) {
+	if (auto features = readFactLine(rootedPath(root, "/sys/hypervisor/properties/features"))) {
 		errno = 0;
 		char *end = nullptr;
 		unsigned long bits = std::strtoul(features->c_str(), &end, 16);
 		if (errno == 0 && end != features->c_str())
 			return bits & (1UL << 11); // XENFEAT_dom0
 	}
-	auto caps = readLine(rootedPath(root, "/proc/xen/capabilities"));
+	auto caps = readFactLine(rootedPath(root, "/proc/xen/capabilities"));
 	if (!caps)
 		return false;
 	for (const std::string &cap : split(*caps, ','))
@@ -491,7 +428,7 @@ bool isXenDom0(std::string_view root)
 
 std::string vmFromDeviceTree(std::string_view root)
 {
-	auto hv = readLine(rootedPath(root, "/proc/device-tree/hypervisor/compatible"));
+	auto hv = readFactLine(rootedPath(root, "/proc/device-tree/hypervisor/compatible"));
 	if (hv) {
 		if (*hv == "linux,kvm")
 			return "kvm";
@@ -501,9 +438,9 @@ std::string vmFromDeviceTree(std::string_view root)
 			return "vmware";
 		return "vm-other";
 	}
-	if (exists(rootedPath(root, "/proc/device-tree/ibm,partition-name")) &&
-	    exists(rootedPath(root, "/proc/device-tree/hmc-managed?")) &&
-	    !exists(rootedPath(root, "/proc/device-tree/chosen/qemu,graphic-width")))
+	if (pathExists(rootedPath(root, "/proc/device-tree/ibm,partition-name")) &&
+	    pathExists(rootedPath(root, "/proc/device-tree/hmc-managed?")) &&
+	    !pathExists(rootedPath(root, "/proc/device-tree/chosen/qemu,graphic-width")))
 		return "powervm";
 	DIR *dir = ::opendir(rootedPath(root, "/proc/device-tree").c_str());
 	if (!dir)
@@ -515,7 +452,8 @@ std::string vmFromDeviceTree(std::string_view root)
 			break;
 		}
 	::closedir(dir);
-	if (fwCfg || readLine(rootedPath(root, "/proc/device-tree/compatible")) == "qemu,pseries")
+	if (fwCfg ||
+	    readFactLine(rootedPath(root, "/proc/device-tree/compatible")) == "qemu,pseries")
 		return "qemu";
 	return "none";
 }
@@ -523,7 +461,7 @@ std::string vmFromDeviceTree(std::string_view root)
 std::string vmFromSysinfo(std::string_view root)
 {
 	// s390: "VM00 Control Program: z/VM    7.2.0" under z/VM, "KVM/Linux" under KVM.
-	auto text = readText(rootedPath(root, "/proc/sysinfo"));
+	auto text = readFactFile(rootedPath(root, "/proc/sysinfo"));
 	if (!text)
 		return "none";
 	auto program = procField(*text, "VM00 Control Program");
@@ -555,8 +493,7 @@ std::optional<std::string> realCpuidSignature()
 
 } // namespace
 
-MachineFacts::MachineFacts(std::string_view root)
-    : root_(root), running_(root.find_first_not_of('/') == std::string_view::npos)
+MachineFacts::MachineFacts(std::string_view root) : root_(root), running_(rootIsRunningSystem(root))
 {
 }
 
@@ -574,27 +511,28 @@ void MachineFacts::setCpuidHypervisor(std::string signature)
 std::string MachineFacts::detectContainer()
 {
 	// systemd's detect_container(), in its order.
-	if (exists(path("/proc/vz")) && !exists(path("/proc/bc")))
+	if (pathExists(path("/proc/vz")) && !pathExists(path("/proc/bc")))
 		return "openvz";
-	if (auto release = readLine(path("/proc/sys/kernel/osrelease")))
+	if (auto release = readFactLine(path("/proc/sys/kernel/osrelease")))
 		if (release->find("Microsoft") != std::string::npos ||
 		    release->find("WSL") != std::string::npos)
 			return "wsl";
 	if (running_) {
 		// proot traces us instead of using namespaces.
-		if (auto status = readText("/proc/self/status")) {
+		if (auto status = readFactFile("/proc/self/status")) {
 			std::string tracer = procField(*status, "TracerPid").value_or("0");
 			if (tracer != "0" && !tracer.empty())
-				if (startsWith(readLine("/proc/" + tracer + "/comm").value_or(""),
-					       "proot"))
+				if (startsWith(
+					    readFactLine("/proc/" + tracer + "/comm").value_or(""),
+					    "proot"))
 					return "proot";
 		}
 	}
 	std::string fromFiles = containerFromFiles(root_);
 	for (std::string_view file : {"/run/host/container-manager", "/run/systemd/container"})
-		if (auto name = readLine(path(file)); name && !name->empty())
+		if (auto name = readFactLine(path(file)); name && !name->empty())
 			return containerByName(*name, fromFiles);
-	if (auto environ = readText(path("/proc/1/environ"))) {
+	if (auto environ = readFactFile(path("/proc/1/environ"))) {
 		std::string name = environmentValue(*environ, "container");
 		if (!name.empty())
 			return containerByName(name, fromFiles);
@@ -615,12 +553,12 @@ std::string MachineFacts::detectVm()
 	    dmi == "google")
 		return dmi;
 
-	auto cpuinfo = readText(path("/proc/cpuinfo"));
+	auto cpuinfo = readFactFile(path("/proc/cpuinfo"));
 	if (cpuinfo && startsWith(procField(*cpuinfo, "vendor_id").value_or(""), "User Mode Linux"))
 		return "uml";
 
 	bool dom0 = false;
-	if (exists(path("/proc/xen"))) {
+	if (pathExists(path("/proc/xen"))) {
 		dom0 = isXenDom0(root_);
 		if (!dom0)
 			return "xen";
@@ -649,7 +587,7 @@ std::string MachineFacts::detectVm()
 	else if (dmi != "none")
 		return dmi;
 
-	if (auto type = readLine(path("/sys/hypervisor/type"))) {
+	if (auto type = readFactLine(path("/sys/hypervisor/type"))) {
 		if (*type == "xen")
 			return "xen";
 		other = true;
@@ -697,7 +635,7 @@ const std::optional<std::string> &MachineFacts::kernelRelease()
 		struct utsname u;
 		if (running_ && ::uname(&u) == 0)
 			kernelRelease_.value = u.release;
-		else if (auto line = readLine(path("/proc/sys/kernel/osrelease")))
+		else if (auto line = readFactLine(path("/proc/sys/kernel/osrelease")))
 			kernelRelease_.value = std::string(trim(*line));
 		kernelRelease_.known = true;
 	}
@@ -711,11 +649,11 @@ const std::optional<std::vector<std::string>> &MachineFacts::kernelCommandLine()
 		// command line the container manager gave it (joined with spaces, then split).
 		std::optional<std::string> line;
 		if (inContainer()) {
-			line = readText(path("/proc/1/cmdline"));
+			line = readFactFile(path("/proc/1/cmdline"));
 			if (line)
 				std::replace(line->begin(), line->end(), '\0', ' ');
 		} else {
-			line = readLine(path("/proc/cmdline"));
+			line = readFactLine(path("/proc/cmdline"));
 		}
 		if (line) {
 			std::vector<std::string> words;
@@ -737,7 +675,7 @@ const std::optional<std::string> &MachineFacts::architecture()
 		struct utsname u;
 		if (running_ && ::uname(&u) == 0)
 			machine = u.machine;
-		else if (auto line = readLine(path("/proc/sys/kernel/arch")))
+		else if (auto line = readFactLine(path("/proc/sys/kernel/arch")))
 			machine = std::string(trim(*line));
 		if (machine)
 			if (auto name = architectureOfMachine(*machine))
@@ -750,7 +688,7 @@ const std::optional<std::string> &MachineFacts::architecture()
 const std::set<std::string> &MachineFacts::cpuFlags()
 {
 	if (!cpuFlags_.known) {
-		if (auto cpuinfo = readText(path("/proc/cpuinfo")))
+		if (auto cpuinfo = readFactFile(path("/proc/cpuinfo")))
 			if (auto flags = procField(*cpuinfo, "flags"))
 				for (std::string &flag : split(*flags, ' '))
 					cpuFlags_.value.insert(std::string(trim(flag)));
@@ -765,7 +703,7 @@ std::optional<uint64_t> MachineFacts::memory()
 	if (!memory_.known) {
 		// MemTotal is the kernel's totalram, what sysconf(_SC_PHYS_PAGES) reports to
 		// systemd.
-		auto meminfo = readText(path("/proc/meminfo"));
+		auto meminfo = readFactFile(path("/proc/meminfo"));
 		std::optional<std::string> total;
 		if (meminfo)
 			total = procField(*meminfo, "MemTotal");
@@ -792,7 +730,7 @@ std::optional<unsigned> MachineFacts::cpus()
 	if (!cpus_.known) {
 		if (running_)
 			cpus_.value = cpusInAffinityMask();
-		else if (auto online = readLine(path("/sys/devices/system/cpu/online")))
+		else if (auto online = readFactLine(path("/sys/devices/system/cpu/online")))
 			cpus_.value = countCpuList(*online);
 		cpus_.known = true;
 	}
@@ -804,7 +742,7 @@ const std::optional<std::string> &MachineFacts::machineId()
 	if (!machineId_.known) {
 		// Only the plain 32-digit form, as systemd's id128_read() with ID128_FORMAT_PLAIN;
 		// "uninitialized" (first boot) is no ID.
-		if (auto line = readLine(path("/etc/machine-id")); line && line->size() == 32)
+		if (auto line = readFactLine(path("/etc/machine-id")); line && line->size() == 32)
 			machineId_.value = parseId128(*line);
 		machineId_.known = true;
 	}
@@ -817,7 +755,7 @@ std::optional<std::string> MachineFacts::hostname()
 	struct utsname u;
 	if (running_ && ::uname(&u) == 0)
 		name = u.nodename;
-	else if (auto line = readLine(path("/proc/sys/kernel/hostname")))
+	else if (auto line = readFactLine(path("/proc/sys/kernel/hostname")))
 		name = std::string(trim(*line));
 	// gethostname_malloc(): an unset name is the fallback hostname.
 	if (name && (name->empty() || *name == "(none)"))
@@ -831,7 +769,7 @@ const std::optional<std::string> &MachineFacts::dmiField(const std::string &fiel
 	if (it == dmi_.end()) {
 		std::optional<std::string> value;
 		if (field.find('/') == std::string::npos && field != "." && field != "..")
-			if (auto text = readText(path("/sys/class/dmi/id/" + field)))
+			if (auto text = readFactFile(path("/sys/class/dmi/id/" + field)))
 				value = std::string(trimEnd(*text));
 		it = dmi_.emplace(field, std::move(value)).first;
 	}
@@ -862,9 +800,9 @@ const std::vector<std::string> &MachineFacts::deviceTreeCompatible()
 	if (!compatible_.known) {
 		// /proc/device-tree links to /sys/firmware/devicetree/base; a fixture may hold
 		// either.
-		auto text = readText(path("/proc/device-tree/compatible"));
+		auto text = readFactFile(path("/proc/device-tree/compatible"));
 		if (!text)
-			text = readText(path("/sys/firmware/devicetree/base/compatible"));
+			text = readFactFile(path("/sys/firmware/devicetree/base/compatible"));
 		// Strings each ending in NUL; anything else is not a compatible property.
 		if (text && !text->empty() && text->back() == '\0') {
 			text->pop_back();
@@ -888,7 +826,7 @@ bool MachineFacts::moduleLoaded(std::string_view name)
 
 	std::string sysModule = path("/sys/module/" + wanted);
 	if (wanted.find('/') == std::string::npos && isDirectory(sysModule)) {
-		if (auto state = readLine(sysModule + "/initstate"))
+		if (auto state = readFactLine(sysModule + "/initstate"))
 			return trim(*state) == "live";
 		return true;
 	}
@@ -896,7 +834,7 @@ bool MachineFacts::moduleLoaded(std::string_view name)
 	if (!builtinModules_.known) {
 		if (const auto &release = kernelRelease()) {
 			for (std::string_view dir : {"/lib/modules/", "/usr/lib/modules/"}) {
-				auto text = readText(
+				auto text = readFactFile(
 					path(std::string(dir) + *release + "/modules.builtin"));
 				if (!text)
 					continue;
@@ -921,7 +859,7 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 	switch (c.type) {
 	case ConditionType::PathExists:
 		// access() like systemd: follows symlinks, a dangling one does not exist.
-		return exists(rootedPath(facts.root(), c.value));
+		return pathExists(rootedPath(facts.root(), c.value));
 
 	case ConditionType::PathExistsGlob:
 		return globMatches(globRoot(facts.root()) + c.value);

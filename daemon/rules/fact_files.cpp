@@ -71,4 +71,14 @@ std::optional<std::string> procField(std::string_view text, std::string_view nam
 	return std::nullopt;
 }
 
+std::set<std::string> cpuinfoFlags(std::string_view cpuinfo)
+{
+	std::set<std::string> flags;
+	if (auto line = procField(cpuinfo, "flags"))
+		for (std::string &flag : split(*line, ' '))
+			flags.insert(std::string(trim(flag)));
+	flags.erase("");
+	return flags;
+}
+
 } // namespace modloadd

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,7 @@ bool isDirectory(const std::string &path);
 // The value of "NAME<space>: value" in a /proc file of such lines (cpuinfo, sysinfo), up to
 // the end of the line; nullopt when no line names it.
 std::optional<std::string> procField(std::string_view text, std::string_view name);
+// The "flags" of the first processor in the text of /proc/cpuinfo.
+std::set<std::string> cpuinfoFlags(std::string_view cpuinfo);
 
 } // namespace modloadd

@@ -27,8 +27,9 @@ public:
 	// "/" or "": uname(), sched_getaffinity() and CPUID describe the root.
 	bool isRunningSystem() const { return running_; }
 
-	// systemd-detect-virt's answer: "none", a VM ("kvm", "qemu", "microsoft", ..., "vm-other")
-	// or a container ("docker", "podman", ..., "container-other"); a container wins.
+	// systemd-detect-virt's answer (rules/virtualization.h): "none", a VM ("kvm", "qemu",
+	// "microsoft", ..., "vm-other") or a container ("docker", "podman", ...,
+	// "container-other"); a container wins.
 	const std::string &virtualization();
 	bool inVm();
 	bool inContainer();
@@ -62,8 +63,6 @@ public:
 
 private:
 	std::string path(std::string_view p) const;
-	std::string detectContainer();
-	std::string detectVm();
 
 	std::string root_;
 	bool running_;
@@ -94,8 +93,5 @@ private:
 // The raw result of one machine condition (not a device condition): `negate` and `trigger` are
 // the caller's. Semantics as systemd 252's condition.c where systemd has the condition.
 bool testMachineCondition(const Condition &c, MachineFacts &facts);
-
-// systemd-detect-virt for the system under `root`: see MachineFacts::virtualization().
-std::string detectVirtualization(std::string_view root);
 
 } // namespace modloadd

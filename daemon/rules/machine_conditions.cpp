@@ -464,10 +464,7 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 	}
 
 	case ConditionType::CPUFeature: {
-		std::string flag = c.value;
-		for (char &ch : flag)
-			if (ch >= 'A' && ch <= 'Z')
-				ch = static_cast<char>(ch - 'A' + 'a');
+		std::string flag = asciiLower(c.value);
 		// systemd names three flags its own way (its CPUID table); the kernel's names are
 		// the others. Flags beyond systemd's table are false there; here they are read.
 		if (flag == "pclmul")

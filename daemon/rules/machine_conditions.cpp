@@ -135,6 +135,19 @@ bool versionOrGlobHolds(const Comparison &c, const std::string &actual)
 	}
 }
 
+// What uname() says of the running system (`field` picks the string), or else the trimmed line
+// of ROOT/proc/sys/kernel/NAME, which holds the same string.
+template <typename Field>
+std::optional<std::string> unameOrProc(bool running, const std::string &procFile, Field field)
+{
+	struct utsname u;
+	if (running && ::uname(&u) == 0)
+		return std::string(field(u));
+	if (auto line = readFactLine(procFile))
+		return std::string(trim(*line));
+	return std::nullopt;
+}
+
 } // namespace
 
 MachineFacts::MachineFacts(std::string_view root) : root_(root), running_(rootIsRunningSystem(root))
@@ -181,11 +194,8 @@ bool MachineFacts::inVm()
 const std::optional<std::string> &MachineFacts::kernelRelease()
 {
 	if (!kernelRelease_.known) {
-		struct utsname u;
-		if (running_ && ::uname(&u) == 0)
-			kernelRelease_.value = u.release;
-		else if (auto line = readFactLine(path("/proc/sys/kernel/osrelease")))
-			kernelRelease_.value = std::string(trim(*line));
+		kernelRelease_.value = unameOrProc(running_, path("/proc/sys/kernel/osrelease"),
+						   [](const utsname &u) { return u.release; });
 		kernelRelease_.known = true;
 	}
 	return kernelRelease_.value;
@@ -220,12 +230,8 @@ const std::optional<std::vector<std::string>> &MachineFacts::kernelCommandLine()
 const std::optional<std::string> &MachineFacts::architecture()
 {
 	if (!architecture_.known) {
-		std::optional<std::string> machine;
-		struct utsname u;
-		if (running_ && ::uname(&u) == 0)
-			machine = u.machine;
-		else if (auto line = readFactLine(path("/proc/sys/kernel/arch")))
-			machine = std::string(trim(*line));
+		auto machine = unameOrProc(running_, path("/proc/sys/kernel/arch"),
+					   [](const utsname &u) { return u.machine; });
 		if (machine)
 			if (auto name = architectureOfMachine(*machine))
 				architecture_.value = std::string(*name);
@@ -276,12 +282,8 @@ const std::optional<std::string> &MachineFacts::machineId()
 
 std::optional<std::string> MachineFacts::hostname()
 {
-	std::optional<std::string> name;
-	struct utsname u;
-	if (running_ && ::uname(&u) == 0)
-		name = u.nodename;
-	else if (auto line = readFactLine(path("/proc/sys/kernel/hostname")))
-		name = std::string(trim(*line));
+	auto name = unameOrProc(running_, path("/proc/sys/kernel/hostname"),
+				[](const utsname &u) { return u.nodename; });
 	// gethostname_malloc(): an unset name is the fallback hostname.
 	if (name && (name->empty() || *name == "(none)"))
 		name = "localhost";

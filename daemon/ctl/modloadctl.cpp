@@ -36,7 +36,8 @@ void usage(FILE *to)
 		       "\n"
 		       "Commands:\n"
 		       "  plan            what the next boot would load, in order: the kernel\n"
-		       "                  command line, modules-load.d and the devices present\n"
+		       "                  command line, modules-load.d, the devices present\n"
+		       "                  and the rules that hold; and each rule's verdict\n"
 		       "  verify [FILE...]  check configuration without loading anything: the\n"
 		       "                  files named (by kind: *.rules, modloadd.conf, other\n"
 		       "                  *.conf as modules-load.d) or all of ROOT's\n"
@@ -48,7 +49,8 @@ void usage(FILE *to)
 		       "  --root DIR      read configuration and modules under DIR (default /)\n"
 		       "  --kernel VER    the kernel version whose modules to use\n"
 		       "  --json          print one JSON object\n"
-		       "  --no-devices    leave out the devices under ROOT/sys/devices\n"
+		       "  --no-devices    leave out the devices under ROOT/sys/devices (the\n"
+		       "                  rules' device conditions then see none)\n"
 		       "  --pid PID       reload: the daemon to signal (the unit's $MAINPID)\n"
 		       "  --timeout SEC   reload: how long to wait (default 90)\n"
 		       "  -h, --help      show this help\n"
@@ -159,6 +161,7 @@ int plan(Options opts)
 	Settings settings = readSettings(opts.inputs.root, diags);
 	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
 	opts.inputs.devices = opts.devices && settings.coldplug;
+	opts.inputs.rules = true;
 	std::string error;
 	auto p = makeBootPlan(opts.inputs, error);
 	if (!p) {

@@ -31,6 +31,49 @@ std::string cut(std::string s, size_t width)
 	return s;
 }
 
+// The names a rule that fires asks for: modules, aliases, the modules a glob matched.
+std::vector<std::string> requestNames(const RuleOutcome &o)
+{
+	std::vector<std::string> out;
+	for (const Request &r : o.requests)
+		out.push_back(r.name);
+	return out;
+}
+
+nlohmann::ordered_json diagnosticsJson(const Diagnostics &diags)
+{
+	nlohmann::ordered_json out = nlohmann::ordered_json::array();
+	for (const Diagnostic &d : diags)
+		out.push_back({{"file", d.file}, {"line", d.line}, {"message", d.message}});
+	return out;
+}
+
+// Every rule, in order: whether it fires and what it adds, or the condition that failed.
+std::string rulesTable(const BootPlan &plan)
+{
+	size_t fire = std::count_if(plan.rules.begin(), plan.rules.end(),
+				    [](const RuleOutcome &o) { return o.verdict.holds; });
+	size_t nameWidth = 4, fileWidth = 4;
+	for (const RuleOutcome &o : plan.rules) {
+		nameWidth = std::max(nameWidth, std::min<size_t>(o.rule.name.size(), 32));
+		fileWidth = std::max(fileWidth, o.rule.file.size());
+	}
+	std::string out = fmt::format("\nRules: {} of {} fire\n", fire, plan.rules.size());
+	out += fmt::format("  {:<{}}  {:<{}}  {}\n", "RULE", nameWidth, "FILE", fileWidth,
+			   "VERDICT");
+	for (const RuleOutcome &o : plan.rules) {
+		std::string verdict =
+			o.verdict.holds ? "fires: " + joinOr(requestNames(o), "nothing to load")
+					: "does not fire: " + o.verdict.why;
+		out += fmt::format("  {:<{}}  {:<{}}  {}\n", cut(o.rule.name, 32), nameWidth,
+				   o.rule.file, fileWidth, verdict);
+		for (const Diagnostic &n : o.notices)
+			out += fmt::format("  {:<{}}  notice: {}: {}\n", "", nameWidth,
+					   diagnosticLocation(n), n.message);
+	}
+	return out;
+}
+
 } // namespace
 
 std::string planTable(const BootPlan &plan)
@@ -53,14 +96,16 @@ std::string planTable(const BootPlan &plan)
 				   nameWidth, actionName(m.action),
 				   cut(joinOr(afterNames(plan, m), "-"), 28), why);
 	}
+	if (!plan.rules.empty())
+		out += rulesTable(plan);
 	out += fmt::format("\n{} to insert, {} builtin, {} already loaded, {} blacklisted, {} "
-			   "missing; {} requests ({} from devices)",
+			   "missing; {} requests ({} from devices, {} from rules)",
 			   counts[static_cast<size_t>(Action::Insert)],
 			   counts[static_cast<size_t>(Action::Builtin)],
 			   counts[static_cast<size_t>(Action::Loaded)],
 			   counts[static_cast<size_t>(Action::Blacklisted)],
 			   counts[static_cast<size_t>(Action::Missing)], plan.requests.size(),
-			   plan.deviceRequests);
+			   plan.deviceRequests, plan.ruleRequests);
 	if (!plan.diagnostics.empty())
 		out += fmt::format(", {} configuration warnings", plan.diagnostics.size());
 	out += ".\n";
@@ -95,14 +140,26 @@ std::string planJson(const BootPlan &plan)
 		}
 		modules.push_back(std::move(j));
 	}
-	nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
-	for (const Diagnostic &d : plan.diagnostics)
-		warnings.push_back({{"file", d.file}, {"line", d.line}, {"message", d.message}});
+	nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+	for (const RuleOutcome &o : plan.rules) {
+		nlohmann::ordered_json j;
+		j["name"] = o.rule.name;
+		j["file"] = o.rule.file;
+		j["description"] = o.rule.description;
+		j["fires"] = o.verdict.holds;
+		j["why"] = nullptr; // only a rule that does not fire has a reason
+		if (!o.verdict.holds)
+			j["why"] = o.verdict.why;
+		j["modules"] = requestNames(o);
+		j["notices"] = diagnosticsJson(o.notices);
+		rules.push_back(std::move(j));
+	}
 
 	nlohmann::ordered_json doc;
 	doc["kernel"] = plan.tree.version;
 	doc["modules"] = std::move(modules);
-	doc["warnings"] = std::move(warnings);
+	doc["rules"] = std::move(rules);
+	doc["warnings"] = diagnosticsJson(plan.diagnostics);
 	// Invalid UTF-8 from a garbage config file must not abort the dump.
 	return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

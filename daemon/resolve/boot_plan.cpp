@@ -5,6 +5,8 @@
 #include "config/modules_load_d.h"
 #include "resolve/live_modules.h"
 #include "resolve/module_index.h"
+#include "rules/rule_file.h"
+#include "uevent/coldplug.h"
 #include "uevent/device_requests.h"
 
 namespace modloadd {
@@ -24,16 +26,34 @@ std::optional<BootPlan> readBootSources(const BootPlanInputs &in, std::string &e
 	plan.requests = cmdline.modulesLoad;
 	for (Request &r : readModulesLoadD(in.root, plan.diagnostics))
 		plan.requests.push_back(std::move(r));
+	// One walk of sysfs serves both: the devices' own requests, and what the device
+	// conditions of the rules see.
+	DeviceSet devices;
 	if (in.devices) {
-		std::vector<Request> devices = devicesPresent(in.root);
-		plan.deviceRequests = devices.size();
-		for (Request &r : devices)
-			plan.requests.push_back(std::move(r));
+		for (const Uevent &device : scanDevices(in.root)) {
+			if (in.rules)
+				devices.apply(device);
+			for (Request &r : requestsForDevice(device)) {
+				plan.requests.push_back(std::move(r));
+				plan.deviceRequests++;
+			}
+		}
 	}
 
 	plan.index = ModuleIndex::open(in.root, plan.tree, error);
 	if (!plan.index)
 		return std::nullopt;
+
+	// The rules last: their globs expand over the index.
+	if (in.rules) {
+		RuleBook book(readRules(in.root, plan.diagnostics), in.root);
+		plan.rules = evaluateRules(book, devices, moduleCatalog(*plan.index));
+		for (const RuleOutcome &o : plan.rules) {
+			plan.requests.insert(plan.requests.end(), o.requests.begin(),
+					     o.requests.end());
+			plan.ruleRequests += o.requests.size();
+		}
+	}
 
 	plan.options.blacklist.insert(cmdline.blacklist.begin(), cmdline.blacklist.end());
 	plan.options.forbidden.insert(cmdline.forbidden.begin(), cmdline.forbidden.end());

@@ -608,9 +608,9 @@ std::optional<std::string> parseId128(std::string_view value)
 		}
 		if (!isHex(c))
 			return std::nullopt;
-		id += isUpper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+		id += c;
 	}
-	return id;
+	return asciiLower(id);
 }
 
 std::optional<Condition> parseCondition(ConditionType type, std::string_view rawValue,

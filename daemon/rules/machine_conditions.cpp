@@ -3,99 +3,29 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
-#include <charconv>
-#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
-#include <limits>
-#include <sched.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
-#if defined(__i386__) || defined(__x86_64__)
-#include <cpuid.h>
-#endif
-
-#include "base/read_to_end.h"
 #include "base/strings.h"
 #include "resolve/live_modules.h"
+#include "rules/architecture.h"
+#include "rules/fact_files.h"
+#include "rules/machine_resources.h"
+#include "rules/version_compare.h"
+#include "rules/virtualization.h"
 
 namespace modloadd {
 
 namespace {
 
-// /proc and /sys files are small; cpuinfo of a big machine is the largest we read.
-constexpr size_t kMaxFactFile = size_t{16} << 20;
-
-int readFile(const std::string &path, std::string &text)
-{
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	int r = readToEnd(fd, kMaxFactFile, text);
-	::close(fd);
-	return r;
-}
-
-std::optional<std::string> readText(const std::string &path)
-{
-	std::string text;
-	if (readFile(path, text) < 0)
-		return std::nullopt;
-	return text;
-}
-
-// The first line without its line end (systemd's read_one_line_file()); a string property
-// of the device tree ends at its NUL.
-std::optional<std::string> readLine(const std::string &path)
-{
-	auto text = readText(path);
-	if (!text)
-		return std::nullopt;
-	size_t end = text->find_first_of(std::string_view("\n\0", 2));
-	if (end != std::string::npos)
-		text->resize(end);
-	while (!text->empty() && text->back() == '\r')
-		text->pop_back();
-	return text;
-}
-
-bool exists(const std::string &path)
-{
-	return ::access(path.c_str(), F_OK) == 0;
-}
-
-bool isDirectory(const std::string &path)
-{
-	struct stat st;
-	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 std::string_view trimEnd(std::string_view s)
 {
 	size_t last = s.find_last_not_of(kWhitespace);
 	return last == std::string_view::npos ? std::string_view() : s.substr(0, last + 1);
-}
-
-// The value of "NAME<space>: value" in a /proc file of such lines (cpuinfo, sysinfo), up to
-// the end of the line; nullopt when no line names it.
-std::optional<std::string> procField(std::string_view text, std::string_view name)
-{
-	for (const std::string &line : split(text, '\n')) {
-		if (!startsWith(line, name))
-			continue;
-		std::string_view rest = std::string_view(line).substr(name.size());
-		size_t colon = rest.find_first_not_of(" \t");
-		if (colon == std::string_view::npos || rest[colon] != ':')
-			continue;
-		return std::string(trim(rest.substr(colon + 1)));
-	}
-	return std::nullopt;
 }
 
 bool isHiddenOrBackup(std::string_view name)
@@ -205,365 +135,22 @@ bool versionOrGlobHolds(const Comparison &c, const std::string &actual)
 	}
 }
 
-bool isAsciiDigit(char c)
+// What uname() says of the running system (`field` picks the string), or else the trimmed line
+// of ROOT/proc/sys/kernel/NAME, which holds the same string.
+template <typename Field>
+std::optional<std::string> unameOrProc(bool running, const std::string &procFile, Field field)
 {
-	return c >= '0' && c <= '9';
-}
-bool isAsciiAlpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// A whole string of decimal digits, without overflow; nullopt otherwise.
-std::optional<uint64_t> parseDecimal(std::string_view s)
-{
-	uint64_t n = 0;
-	if (s.empty() || !std::all_of(s.begin(), s.end(), isAsciiDigit))
-		return std::nullopt;
-	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-	if (ec != std::errc() || end != s.data() + s.size())
-		return std::nullopt;
-	return n;
-}
-
-// "0-3,8" -> 5; nullopt when malformed.
-std::optional<unsigned> countCpuList(std::string_view list)
-{
-	list = trim(list);
-	if (list.empty())
-		return std::nullopt;
-	unsigned count = 0;
-	for (const std::string &range : split(list, ',')) {
-		size_t dash = range.find('-');
-		auto number = [](std::string_view s) -> std::optional<unsigned> {
-			auto n = parseDecimal(s);
-			if (!n || *n > 1u << 20) // far beyond any CPU number the kernel has
-				return std::nullopt;
-			return static_cast<unsigned>(*n);
-		};
-		auto first = number(std::string_view(range).substr(0, dash));
-		auto last = dash == std::string::npos
-				    ? first
-				    : number(std::string_view(range).substr(dash + 1));
-		if (!first || !last || *last < *first)
-			return std::nullopt;
-		count += *last - *first + 1;
-	}
-	return count;
-}
-
-std::optional<unsigned> cpusInAffinityMask()
-{
-	// As systemd's cpus_in_affinity_mask(): grow the set until the kernel's fits.
-	for (size_t n = 1024; n <= size_t{1} << 20; n *= 2) {
-		cpu_set_t *set = CPU_ALLOC(n);
-		if (!set)
-			return std::nullopt;
-		size_t size = CPU_ALLOC_SIZE(n);
-		CPU_ZERO_S(size, set);
-		if (::sched_getaffinity(0, size, set) == 0) {
-			unsigned count = static_cast<unsigned>(CPU_COUNT_S(size, set));
-			CPU_FREE(set);
-			return count;
-		}
-		int err = errno;
-		CPU_FREE(set);
-		if (err != EINVAL)
-			return std::nullopt;
-	}
+	struct utsname u;
+	if (running && ::uname(&u) == 0)
+		return std::string(field(u));
+	if (auto line = readFactLine(procFile))
+		return std::string(trim(*line));
 	return std::nullopt;
-}
-
-// A size from a cgroup file: a number, or "max" (no limit) -> nullopt.
-std::optional<uint64_t> cgroupLimit(const std::string &path)
-{
-	auto line = readLine(path);
-	if (!line)
-		return std::nullopt;
-	auto n = parseDecimal(trim(*line));
-	if (!n || *n == std::numeric_limits<uint64_t>::max())
-		return std::nullopt;
-	return n;
-}
-
-// systemd's physical_memory() caps the RAM by the memory limit of the cgroup PID 1 lives in
-// (its "root cgroup", less init.scope), so that a container with a limit sees its limit.
-std::optional<uint64_t> rootCgroupMemoryLimit(std::string_view root)
-{
-	auto text = readText(rootedPath(root, "/proc/1/cgroup"));
-	if (!text)
-		return std::nullopt;
-	std::optional<std::string> unifiedPath, legacyPath;
-	for (const std::string &line : split(*text, '\n')) {
-		// "ID:CONTROLLERS:PATH"; PATH may itself hold ':'.
-		size_t first = line.find(':');
-		size_t second = first == std::string::npos ? first : line.find(':', first + 1);
-		if (second == std::string::npos)
-			continue;
-		std::string_view controllers =
-			std::string_view(line).substr(first + 1, second - first - 1);
-		std::string path = line.substr(second + 1);
-		if (line.substr(0, first) == "0" && controllers.empty())
-			unifiedPath = path;
-		else if (controllers == "name=systemd")
-			legacyPath = path;
-	}
-	std::optional<std::string> path = unifiedPath ? unifiedPath : legacyPath;
-	if (!path)
-		return std::nullopt;
-	for (std::string_view leaf : {"/init.scope", "/system.slice", "/system"})
-		if (endsWith(*path, leaf)) {
-			path->resize(path->size() - leaf.size());
-			break;
-		}
-	// cgroup2 mounted at /sys/fs/cgroup has cgroup.controllers there; v1 and hybrid do not.
-	if (exists(rootedPath(root, "/sys/fs/cgroup/cgroup.controllers")))
-		return cgroupLimit(rootedPath(root, "/sys/fs/cgroup" + *path + "/memory.max"));
-	return cgroupLimit(
-		rootedPath(root, "/sys/fs/cgroup/memory" + *path + "/memory.limit_in_bytes"));
-}
-
-// container_from_string() of virt.c, with "oci" left to the files, as systemd does.
-std::string containerByName(std::string_view name, std::string_view fromFiles)
-{
-	if (name == "oci")
-		return fromFiles != "none" ? std::string(fromFiles) : "container-other";
-	for (std::string_view known : {"lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman",
-				       "rkt", "wsl", "proot", "pouch"})
-		if (name == known)
-			return std::string(known);
-	return "container-other";
-}
-
-std::string containerFromFiles(std::string_view root)
-{
-	if (exists(rootedPath(root, "/run/.containerenv")))
-		return "podman";
-	if (exists(rootedPath(root, "/.dockerenv")))
-		return "docker";
-	return "none";
-}
-
-// systemd's running_in_cgroupns(), on the files under the root.
-bool inCgroupNamespace(std::string_view root)
-{
-	if (!exists(rootedPath(root, "/proc/self/ns/cgroup")))
-		return false;
-	if (exists(rootedPath(root, "/sys/fs/cgroup/cgroup.controllers"))) {
-		// cgroup2: cgroup.events exists only below the root cgroup, and so does cgroup.type
-		// (on kernels that have cgroup.type at all, which /sys/kernel/cgroup/features
-		// tells).
-		if (!exists(rootedPath(root, "/sys/fs/cgroup/cgroup.events")))
-			return false;
-		if (exists(rootedPath(root, "/sys/fs/cgroup/cgroup.type")))
-			return true;
-		return !exists(rootedPath(root, "/sys/kernel/cgroup/features"));
-	}
-	// cgroup1: release_agent exists only in the root of the systemd hierarchy.
-	if (!exists(rootedPath(root, "/sys/fs/cgroup/systemd")))
-		return false;
-	return !exists(rootedPath(root, "/sys/fs/cgroup/systemd/release_agent"));
-}
-
-// The value of VAR in a NUL-separated environment block; empty when absent.
-std::string environmentValue(std::string_view environ, std::string_view var)
-{
-	for (const std::string &entry : split(environ, '\0'))
-		if (startsWith(entry, var) && entry.size() > var.size() && entry[var.size()] == '=')
-			return entry.substr(var.size() + 1);
-	return {};
-}
-
-struct VendorId {
-	std::string_view prefix;
-	std::string_view id;
-};
-
-// virt.c's dmi_vendor_table as in systemd 252, with "Oracle Corporation" and "Google Compute
-// Engine" of later versions.
-constexpr VendorId kDmiVendors[] = {
-	{"KVM", "kvm"},
-	{"OpenStack", "kvm"},
-	{"KubeVirt", "kvm"},
-	{"Amazon EC2", "amazon"},
-	{"QEMU", "qemu"},
-	{"VMware", "vmware"},
-	{"VMW", "vmware"},
-	{"innotek GmbH", "oracle"},
-	{"VirtualBox", "oracle"},
-	{"Oracle Corporation", "oracle"},
-	{"Xen", "xen"},
-	{"Bochs", "bochs"},
-	{"Parallels", "parallels"},
-	{"BHYVE", "bhyve"},
-	{"Hyper-V", "microsoft"},
-	{"Apple Virtualization", "apple"},
-	{"Google Compute Engine", "google"},
-};
-
-// virt.c's vm_table of CPUID hypervisor signatures.
-constexpr VendorId kCpuidVendors[] = {
-	{"XenVMMXenVMM", "xen"},   {"KVMKVMKVM", "kvm"},       {"Linux KVM Hv", "kvm"},
-	{"TCGTCGTCGTCG", "qemu"},  {"VMwareVMware", "vmware"}, {"Microsoft Hv", "microsoft"},
-	{"bhyve bhyve ", "bhyve"}, {"QNXQVMBSQG", "qnx"},      {"ACRNACRNACRN", "acrn"},
-	{"SRESRESRESRE", "sre"},
-};
-
-enum class SmbiosVmBit { Set, Unset, Unknown };
-
-// The "VM" bit of the SMBIOS BIOS characteristics extension byte 2 (systemd's
-// detect_vm_smbios()).
-SmbiosVmBit smbiosVmBit(std::string_view root)
-{
-	auto raw = readText(rootedPath(root, "/sys/firmware/dmi/entries/0-0/raw"));
-	if (!raw || raw->size() < 20 || static_cast<unsigned char>((*raw)[1]) < 20)
-		return SmbiosVmBit::Unknown;
-	return (static_cast<unsigned char>((*raw)[19]) & (1U << 4)) ? SmbiosVmBit::Set
-								    : SmbiosVmBit::Unset;
-}
-
-// systemd's detect_vm_dmi(): the vendor table over five DMI files, then SMBIOS for EC2.
-std::string vmFromDmi(std::string_view root)
-{
-	std::string found = "none";
-	for (std::string_view file :
-	     {"product_name", "sys_vendor", "board_vendor", "bios_vendor", "product_version"}) {
-		auto line = readLine(rootedPath(root, "/sys/class/dmi/id/") + std::string(file));
-		if (!line)
-			continue;
-		for (const VendorId &v : kDmiVendors)
-			if (startsWith(*line, v.prefix)) {
-				found = v.id;
-				break;
-			}
-		if (found != "none")
-			break;
-	}
-	// Hyper-V's own VMs say so only in product_version of generation 2; both generations say
-	// "Virtual Machine" by "Microsoft Corporation" (a Surface says "Surface ...").
-	if (found == "none" &&
-	    readLine(rootedPath(root, "/sys/class/dmi/id/sys_vendor")).value_or("") ==
-		    "Microsoft Corporation" &&
-	    readLine(rootedPath(root, "/sys/class/dmi/id/product_name")).value_or("") ==
-		    "Virtual Machine")
-		found = "microsoft";
-
-	if (found == "amazon") {
-		// EC2 says "Amazon EC2" on bare metal too.
-		switch (smbiosVmBit(root)) {
-		case SmbiosVmBit::Set:
-			return "amazon";
-		case SmbiosVmBit::Unset:
-			return "none";
-		case SmbiosVmBit::Unknown:
-			break;
-		}
-		auto product = readLine(rootedPath(root, "/sys/class/dmi/id/product_name"));
-		if (!product)
-			return "amazon";
-		size_t metal = product->find(".metal");
-		if (metal != std::string::npos &&
-		    (metal + 6 == product->size() || (*product)[metal + 6] == '-'))
-			return "none";
-		return "amazon";
-	}
-	if (found == "none" && smbiosVmBit(root) == SmbiosVmBit::Set)
-		return "vm-other";
-	return found;
-}
-
-// 1 for Xen's dom0 (the hardware domain: not a VM), 0 for a domU.
-bool isXenDom0(std::string_view root)
-{
-	if (auto features = readLine(rootedPath(root, "/sys/hypervisor/properties/features"))) {
-		errno = 0;
-		char *end = nullptr;
-		unsigned long bits = std::strtoul(features->c_str(), &end, 16);
-		if (errno == 0 && end != features->c_str())
-			return bits & (1UL << 11); // XENFEAT_dom0
-	}
-	auto caps = readLine(rootedPath(root, "/proc/xen/capabilities"));
-	if (!caps)
-		return false;
-	for (const std::string &cap : split(*caps, ','))
-		if (trim(cap) == "control_d")
-			return true;
-	return false;
-}
-
-std::string vmFromDeviceTree(std::string_view root)
-{
-	auto hv = readLine(rootedPath(root, "/proc/device-tree/hypervisor/compatible"));
-	if (hv) {
-		if (*hv == "linux,kvm")
-			return "kvm";
-		if (hv->find("xen") != std::string::npos)
-			return "xen";
-		if (hv->find("vmware") != std::string::npos)
-			return "vmware";
-		return "vm-other";
-	}
-	if (exists(rootedPath(root, "/proc/device-tree/ibm,partition-name")) &&
-	    exists(rootedPath(root, "/proc/device-tree/hmc-managed?")) &&
-	    !exists(rootedPath(root, "/proc/device-tree/chosen/qemu,graphic-width")))
-		return "powervm";
-	DIR *dir = ::opendir(rootedPath(root, "/proc/device-tree").c_str());
-	if (!dir)
-		return "none";
-	bool fwCfg = false;
-	while (struct dirent *de = ::readdir(dir))
-		if (std::strstr(de->d_name, "fw-cfg")) {
-			fwCfg = true;
-			break;
-		}
-	::closedir(dir);
-	if (fwCfg || readLine(rootedPath(root, "/proc/device-tree/compatible")) == "qemu,pseries")
-		return "qemu";
-	return "none";
-}
-
-std::string vmFromSysinfo(std::string_view root)
-{
-	// s390: "VM00 Control Program: z/VM    7.2.0" under z/VM, "KVM/Linux" under KVM.
-	auto text = readText(rootedPath(root, "/proc/sysinfo"));
-	if (!text)
-		return "none";
-	auto program = procField(*text, "VM00 Control Program");
-	if (!program)
-		return "none";
-	return startsWith(*program, "z/VM") &&
-			       (program->size() == 4 ||
-				kWhitespace.find((*program)[4]) != std::string::npos)
-		       ? "zvm"
-		       : "kvm";
-}
-
-std::optional<std::string> realCpuidSignature()
-{
-#if defined(__i386__) || defined(__x86_64__)
-	unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0 || !(ecx & 0x80000000U))
-		return std::string(); // no hypervisor
-	__cpuid(0x40000000U, eax, ebx, ecx, edx);
-	char sig[13] = {};
-	std::memcpy(sig, &ebx, 4);
-	std::memcpy(sig + 4, &ecx, 4);
-	std::memcpy(sig + 8, &edx, 4);
-	return std::string(sig);
-#else
-	return std::nullopt; // no CPUID: the other sources decide
-#endif
-}
-
-int sign(int v)
-{
-	return (v > 0) - (v < 0);
 }
 
 } // namespace
 
-MachineFacts::MachineFacts(std::string_view root)
-    : root_(root), running_(root.find_first_not_of('/') == std::string_view::npos)
+MachineFacts::MachineFacts(std::string_view root) : root_(root), running_(rootIsRunningSystem(root))
 {
 }
 
@@ -578,110 +165,16 @@ void MachineFacts::setCpuidHypervisor(std::string signature)
 	virtualization_.known = false;
 }
 
-std::string MachineFacts::detectContainer()
-{
-	// systemd's detect_container(), in its order.
-	if (exists(path("/proc/vz")) && !exists(path("/proc/bc")))
-		return "openvz";
-	if (auto release = readLine(path("/proc/sys/kernel/osrelease")))
-		if (release->find("Microsoft") != std::string::npos ||
-		    release->find("WSL") != std::string::npos)
-			return "wsl";
-	if (running_) {
-		// proot traces us instead of using namespaces.
-		if (auto status = readText("/proc/self/status")) {
-			std::string tracer = procField(*status, "TracerPid").value_or("0");
-			if (tracer != "0" && !tracer.empty())
-				if (startsWith(readLine("/proc/" + tracer + "/comm").value_or(""),
-					       "proot"))
-					return "proot";
-		}
-	}
-	std::string fromFiles = containerFromFiles(root_);
-	for (std::string_view file : {"/run/host/container-manager", "/run/systemd/container"})
-		if (auto name = readLine(path(file)); name && !name->empty())
-			return containerByName(*name, fromFiles);
-	if (auto environ = readText(path("/proc/1/environ"))) {
-		std::string name = environmentValue(*environ, "container");
-		if (!name.empty())
-			return containerByName(name, fromFiles);
-	}
-	if (fromFiles != "none")
-		return fromFiles;
-	if (inCgroupNamespace(root_))
-		return "container-other";
-	return "none";
-}
-
-std::string MachineFacts::detectVm()
-{
-	// systemd's detect_vm(), in its order: DMI for the VMs that run on other hypervisors,
-	// UML, Xen, CPUID, then DMI, /sys/hypervisor, the device tree and s390's sysinfo.
-	std::string dmi = vmFromDmi(root_);
-	if (dmi == "oracle" || dmi == "xen" || dmi == "amazon" || dmi == "parallels" ||
-	    dmi == "google")
-		return dmi;
-
-	auto cpuinfo = readText(path("/proc/cpuinfo"));
-	if (cpuinfo && startsWith(procField(*cpuinfo, "vendor_id").value_or(""), "User Mode Linux"))
-		return "uml";
-
-	bool dom0 = false;
-	if (exists(path("/proc/xen"))) {
-		dom0 = isXenDom0(root_);
-		if (!dom0)
-			return "xen";
-	}
-
-	bool other = false;
-	std::optional<std::string> signature = cpuidSignature_;
-	if (!signature && running_)
-		signature = realCpuidSignature();
-	if (!signature && cpuFlags().count("hypervisor"))
-		signature = "?"; // the bit is set; the vendor is not in the root
-	if (signature && !signature->empty()) {
-		std::string_view id = "vm-other";
-		for (const VendorId &v : kCpuidVendors)
-			if (*signature == v.prefix)
-				id = v.id;
-		if (id != "vm-other")
-			return std::string(id);
-		other = true;
-	}
-	if (dom0)
-		return other ? "vm-other" : "none";
-
-	if (dmi == "vm-other")
-		other = true;
-	else if (dmi != "none")
-		return dmi;
-
-	if (auto type = readLine(path("/sys/hypervisor/type"))) {
-		if (*type == "xen")
-			return "xen";
-		other = true;
-	}
-
-	std::string dt = vmFromDeviceTree(root_);
-	if (dt == "vm-other")
-		other = true;
-	else if (dt != "none")
-		return dt;
-
-	std::string zvm = vmFromSysinfo(root_);
-	if (zvm != "none")
-		return zvm;
-	return other ? "vm-other" : "none";
-}
-
 const std::string &MachineFacts::virtualization()
 {
 	if (!container_.known) {
-		container_.value = detectContainer();
+		container_.value = detectContainer(root_);
 		container_.known = true;
 	}
 	if (!virtualization_.known) {
-		virtualization_.value = container_.value != "none" ? container_.value : detectVm();
+		virtualization_.value = container_.value != "none"
+						? container_.value
+						: detectVm(root_, cpuidSignature_);
 		virtualization_.known = true;
 	}
 	return virtualization_.value;
@@ -701,11 +194,8 @@ bool MachineFacts::inVm()
 const std::optional<std::string> &MachineFacts::kernelRelease()
 {
 	if (!kernelRelease_.known) {
-		struct utsname u;
-		if (running_ && ::uname(&u) == 0)
-			kernelRelease_.value = u.release;
-		else if (auto line = readLine(path("/proc/sys/kernel/osrelease")))
-			kernelRelease_.value = std::string(trim(*line));
+		kernelRelease_.value = unameOrProc(running_, path("/proc/sys/kernel/osrelease"),
+						   [](const utsname &u) { return u.release; });
 		kernelRelease_.known = true;
 	}
 	return kernelRelease_.value;
@@ -718,11 +208,11 @@ const std::optional<std::vector<std::string>> &MachineFacts::kernelCommandLine()
 		// command line the container manager gave it (joined with spaces, then split).
 		std::optional<std::string> line;
 		if (inContainer()) {
-			line = readText(path("/proc/1/cmdline"));
+			line = readFactFile(path("/proc/1/cmdline"));
 			if (line)
 				std::replace(line->begin(), line->end(), '\0', ' ');
 		} else {
-			line = readLine(path("/proc/cmdline"));
+			line = readFactLine(path("/proc/cmdline"));
 		}
 		if (line) {
 			std::vector<std::string> words;
@@ -740,12 +230,8 @@ const std::optional<std::vector<std::string>> &MachineFacts::kernelCommandLine()
 const std::optional<std::string> &MachineFacts::architecture()
 {
 	if (!architecture_.known) {
-		std::optional<std::string> machine;
-		struct utsname u;
-		if (running_ && ::uname(&u) == 0)
-			machine = u.machine;
-		else if (auto line = readLine(path("/proc/sys/kernel/arch")))
-			machine = std::string(trim(*line));
+		auto machine = unameOrProc(running_, path("/proc/sys/kernel/arch"),
+					   [](const utsname &u) { return u.machine; });
 		if (machine)
 			if (auto name = architectureOfMachine(*machine))
 				architecture_.value = std::string(*name);
@@ -757,11 +243,8 @@ const std::optional<std::string> &MachineFacts::architecture()
 const std::set<std::string> &MachineFacts::cpuFlags()
 {
 	if (!cpuFlags_.known) {
-		if (auto cpuinfo = readText(path("/proc/cpuinfo")))
-			if (auto flags = procField(*cpuinfo, "flags"))
-				for (std::string &flag : split(*flags, ' '))
-					cpuFlags_.value.insert(std::string(trim(flag)));
-		cpuFlags_.value.erase("");
+		if (auto cpuinfo = readFactFile(path("/proc/cpuinfo")))
+			cpuFlags_.value = cpuinfoFlags(*cpuinfo);
 		cpuFlags_.known = true;
 	}
 	return cpuFlags_.value;
@@ -770,25 +253,7 @@ const std::set<std::string> &MachineFacts::cpuFlags()
 std::optional<uint64_t> MachineFacts::memory()
 {
 	if (!memory_.known) {
-		// MemTotal is the kernel's totalram, what sysconf(_SC_PHYS_PAGES) reports to
-		// systemd.
-		auto meminfo = readText(path("/proc/meminfo"));
-		std::optional<std::string> total;
-		if (meminfo)
-			total = procField(*meminfo, "MemTotal");
-		if (total && endsWith(*total, " kB")) {
-			auto kb = parseDecimal(
-				trim(std::string_view(*total).substr(0, total->size() - 3)));
-			if (kb && *kb <= std::numeric_limits<uint64_t>::max() / 1024) {
-				uint64_t bytes = *kb * 1024;
-				if (auto limit = rootCgroupMemoryLimit(root_)) {
-					uint64_t page =
-						static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-					bytes = std::min(bytes, *limit / page * page);
-				}
-				memory_.value = bytes;
-			}
-		}
+		memory_.value = physicalMemory(root_);
 		memory_.known = true;
 	}
 	return memory_.value;
@@ -797,10 +262,7 @@ std::optional<uint64_t> MachineFacts::memory()
 std::optional<unsigned> MachineFacts::cpus()
 {
 	if (!cpus_.known) {
-		if (running_)
-			cpus_.value = cpusInAffinityMask();
-		else if (auto online = readLine(path("/sys/devices/system/cpu/online")))
-			cpus_.value = countCpuList(*online);
+		cpus_.value = usableCpus(root_);
 		cpus_.known = true;
 	}
 	return cpus_.value;
@@ -811,7 +273,7 @@ const std::optional<std::string> &MachineFacts::machineId()
 	if (!machineId_.known) {
 		// Only the plain 32-digit form, as systemd's id128_read() with ID128_FORMAT_PLAIN;
 		// "uninitialized" (first boot) is no ID.
-		if (auto line = readLine(path("/etc/machine-id")); line && line->size() == 32)
+		if (auto line = readFactLine(path("/etc/machine-id")); line && line->size() == 32)
 			machineId_.value = parseId128(*line);
 		machineId_.known = true;
 	}
@@ -820,12 +282,8 @@ const std::optional<std::string> &MachineFacts::machineId()
 
 std::optional<std::string> MachineFacts::hostname()
 {
-	std::optional<std::string> name;
-	struct utsname u;
-	if (running_ && ::uname(&u) == 0)
-		name = u.nodename;
-	else if (auto line = readLine(path("/proc/sys/kernel/hostname")))
-		name = std::string(trim(*line));
+	auto name = unameOrProc(running_, path("/proc/sys/kernel/hostname"),
+				[](const utsname &u) { return u.nodename; });
 	// gethostname_malloc(): an unset name is the fallback hostname.
 	if (name && (name->empty() || *name == "(none)"))
 		name = "localhost";
@@ -838,7 +296,7 @@ const std::optional<std::string> &MachineFacts::dmiField(const std::string &fiel
 	if (it == dmi_.end()) {
 		std::optional<std::string> value;
 		if (field.find('/') == std::string::npos && field != "." && field != "..")
-			if (auto text = readText(path("/sys/class/dmi/id/" + field)))
+			if (auto text = readFactFile(path("/sys/class/dmi/id/" + field)))
 				value = std::string(trimEnd(*text));
 		it = dmi_.emplace(field, std::move(value)).first;
 	}
@@ -869,9 +327,9 @@ const std::vector<std::string> &MachineFacts::deviceTreeCompatible()
 	if (!compatible_.known) {
 		// /proc/device-tree links to /sys/firmware/devicetree/base; a fixture may hold
 		// either.
-		auto text = readText(path("/proc/device-tree/compatible"));
+		auto text = readFactFile(path("/proc/device-tree/compatible"));
 		if (!text)
-			text = readText(path("/sys/firmware/devicetree/base/compatible"));
+			text = readFactFile(path("/sys/firmware/devicetree/base/compatible"));
 		// Strings each ending in NUL; anything else is not a compatible property.
 		if (text && !text->empty() && text->back() == '\0') {
 			text->pop_back();
@@ -895,7 +353,7 @@ bool MachineFacts::moduleLoaded(std::string_view name)
 
 	std::string sysModule = path("/sys/module/" + wanted);
 	if (wanted.find('/') == std::string::npos && isDirectory(sysModule)) {
-		if (auto state = readLine(sysModule + "/initstate"))
+		if (auto state = readFactLine(sysModule + "/initstate"))
 			return trim(*state) == "live";
 		return true;
 	}
@@ -903,7 +361,7 @@ bool MachineFacts::moduleLoaded(std::string_view name)
 	if (!builtinModules_.known) {
 		if (const auto &release = kernelRelease()) {
 			for (std::string_view dir : {"/lib/modules/", "/usr/lib/modules/"}) {
-				auto text = readText(
+				auto text = readFactFile(
 					path(std::string(dir) + *release + "/modules.builtin"));
 				if (!text)
 					continue;
@@ -928,7 +386,7 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 	switch (c.type) {
 	case ConditionType::PathExists:
 		// access() like systemd: follows symlinks, a dangling one does not exist.
-		return exists(rootedPath(facts.root(), c.value));
+		return pathExists(rootedPath(facts.root(), c.value));
 
 	case ConditionType::PathExistsGlob:
 		return globMatches(globRoot(facts.root()) + c.value);
@@ -1008,10 +466,7 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 	}
 
 	case ConditionType::CPUFeature: {
-		std::string flag = c.value;
-		for (char &ch : flag)
-			if (ch >= 'A' && ch <= 'Z')
-				ch = static_cast<char>(ch - 'A' + 'a');
+		std::string flag = asciiLower(c.value);
 		// systemd names three flags its own way (its CPUID table); the kernel's names are
 		// the others. Flags beyond systemd's table are false there; here they are read.
 		if (flag == "pclmul")
@@ -1062,205 +517,6 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 		break;
 	}
 	return false;
-}
-
-std::string detectVirtualization(std::string_view root)
-{
-	MachineFacts facts(root);
-	return facts.virtualization();
-}
-
-int compareVersions(std::string_view a, std::string_view b)
-{
-	// systemd's strverscmp_improved(): segments of digits compare as numbers, of letters as
-	// strings; '~' sorts before everything (even the end: "1~rc1" < "1"); '-', '^' and '.'
-	// before a segment make the string older than one that goes on without them.
-	if (a.empty() || b.empty())
-		return sign(a.compare(b));
-	auto at = [](std::string_view s, size_t i) { return i < s.size() ? s[i] : '\0'; };
-	auto isVersionChar = [](char c) {
-		return isAsciiDigit(c) || isAsciiAlpha(c) || c == '~' || c == '-' || c == '^' ||
-		       c == '.';
-	};
-	size_t i = 0, j = 0;
-	for (;;) {
-		while (i < a.size() && !isVersionChar(a[i]))
-			i++;
-		while (j < b.size() && !isVersionChar(b[j]))
-			j++;
-
-		if (at(a, i) == '~' || at(b, j) == '~') {
-			if (at(a, i) != '~')
-				return 1;
-			if (at(b, j) != '~')
-				return -1;
-			i++;
-			j++;
-		}
-		if (i >= a.size() || j >= b.size())
-			return sign(a.substr(std::min(i, a.size()))
-					    .compare(b.substr(std::min(j, b.size()))));
-
-		for (char sep : {'-', '^', '.'}) {
-			if (at(a, i) != sep && at(b, j) != sep)
-				continue;
-			if (at(a, i) != sep)
-				return 1;
-			if (at(b, j) != sep)
-				return -1;
-			i++;
-			j++;
-		}
-
-		size_t ai = i, bj = j;
-		if (isAsciiDigit(at(a, i)) || isAsciiDigit(at(b, j))) {
-			while (isAsciiDigit(at(a, ai)))
-				ai++;
-			while (isAsciiDigit(at(b, bj)))
-				bj++;
-			// A number is newer than no number.
-			if ((ai > i) != (bj > j))
-				return ai > i ? 1 : -1;
-			while (at(a, i) == '0')
-				i++;
-			while (at(b, j) == '0')
-				j++;
-			if (ai - i != bj - j)
-				return ai - i < bj - j ? -1 : 1;
-			int r = a.substr(i, ai - i).compare(b.substr(j, bj - j));
-			if (r != 0)
-				return sign(r);
-		} else {
-			while (isAsciiAlpha(at(a, ai)))
-				ai++;
-			while (isAsciiAlpha(at(b, bj)))
-				bj++;
-			int r = a.substr(i, ai - i).compare(b.substr(j, bj - j));
-			if (r != 0)
-				return sign(r);
-		}
-		i = ai;
-		j = bj;
-	}
-}
-
-std::optional<std::string_view> architectureOfMachine(std::string_view m)
-{
-	// systemd's uname_architecture() table, for every architecture at once (a root may
-	// describe another machine than ours).
-	struct Machine {
-		std::string_view machine;
-		std::string_view arch;
-	};
-	static constexpr Machine kMachines[] = {
-		{"x86_64", "x86-64"},
-		{"i686", "x86"},
-		{"i586", "x86"},
-		{"i486", "x86"},
-		{"i386", "x86"},
-		{"aarch64", "arm64"},
-		{"aarch64_be", "arm64-be"},
-		{"alpha", "alpha"},
-		{"arc", "arc"},
-		{"arceb", "arc-be"},
-		{"crisv32", "cris"},
-		{"ia64", "ia64"},
-		{"parisc64", "parisc64"},
-		{"parisc", "parisc"},
-		{"loongarch64", "loongarch64"},
-		{"m68k", "m68k"},
-		{"mips64", "mips64"},
-		{"mips", "mips"},
-		{"nios2", "nios2"},
-		{"ppc64le", "ppc64-le"},
-		{"ppc64", "ppc64"},
-		{"ppcle", "ppc-le"},
-		{"ppc", "ppc"},
-		{"riscv64", "riscv64"},
-		{"riscv32", "riscv32"},
-		{"s390x", "s390x"},
-		{"s390", "s390"},
-		{"sh5", "sh64"},
-		{"sh4a", "sh"},
-		{"sh4", "sh"},
-		{"sh3", "sh"},
-		{"sh2a", "sh"},
-		{"sh2", "sh"},
-		{"sparc64", "sparc64"},
-		{"sparc", "sparc"},
-		{"tilegx", "tilegx"},
-	};
-	for (const Machine &e : kMachines)
-		if (e.machine == m)
-			return e.arch;
-	// armv4l ... armv8l, armv5tejl, armv7ml: little endian; the same ending in 'b': big.
-	if (startsWith(m, "armv") && m.size() > 4 && isAsciiDigit(m[4])) {
-		if (m.back() == 'l')
-			return "arm";
-		if (m.back() == 'b')
-			return "arm-be";
-	}
-	return std::nullopt;
-}
-
-std::string_view nativeArchitecture()
-{
-	[[maybe_unused]] constexpr bool big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-#if defined(__x86_64__)
-	return "x86-64";
-#elif defined(__i386__)
-	return "x86";
-#elif defined(__aarch64__)
-	return big ? "arm64-be" : "arm64";
-#elif defined(__arm__)
-	return big ? "arm-be" : "arm";
-#elif defined(__powerpc64__)
-	return big ? "ppc64" : "ppc64-le";
-#elif defined(__powerpc__)
-	return big ? "ppc" : "ppc-le";
-#elif defined(__s390x__)
-	return "s390x";
-#elif defined(__s390__)
-	return "s390";
-#elif defined(__sparc__) && defined(__arch64__)
-	return "sparc64";
-#elif defined(__sparc__)
-	return "sparc";
-#elif defined(__mips__) && defined(__LP64__)
-	return big ? "mips64" : "mips64-le";
-#elif defined(__mips__)
-	return big ? "mips" : "mips-le";
-#elif defined(__alpha__)
-	return "alpha";
-#elif defined(__ia64__)
-	return "ia64";
-#elif defined(__hppa64__)
-	return "parisc64";
-#elif defined(__hppa__)
-	return "parisc";
-#elif defined(__sh64__)
-	return "sh64";
-#elif defined(__sh__)
-	return "sh";
-#elif defined(__m68k__)
-	return "m68k";
-#elif defined(__tilegx__)
-	return "tilegx";
-#elif defined(__cris__)
-	return "cris";
-#elif defined(__arc__)
-	return big ? "arc-be" : "arc";
-#elif defined(__nios2__)
-	return "nios2";
-#elif defined(__riscv) && __riscv_xlen == 64
-	return "riscv64";
-#elif defined(__riscv)
-	return "riscv32";
-#elif defined(__loongarch64)
-	return "loongarch64";
-#else
-	return "unknown";
-#endif
 }
 
 } // namespace modloadd

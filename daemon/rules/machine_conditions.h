@@ -27,8 +27,9 @@ public:
 	// "/" or "": uname(), sched_getaffinity() and CPUID describe the root.
 	bool isRunningSystem() const { return running_; }
 
-	// systemd-detect-virt's answer: "none", a VM ("kvm", "qemu", "microsoft", ..., "vm-other")
-	// or a container ("docker", "podman", ..., "container-other"); a container wins.
+	// systemd-detect-virt's answer (rules/virtualization.h): "none", a VM ("kvm", "qemu",
+	// "microsoft", ..., "vm-other") or a container ("docker", "podman", ...,
+	// "container-other"); a container wins.
 	const std::string &virtualization();
 	bool inVm();
 	bool inContainer();
@@ -62,8 +63,6 @@ public:
 
 private:
 	std::string path(std::string_view p) const;
-	std::string detectContainer();
-	std::string detectVm();
 
 	std::string root_;
 	bool running_;
@@ -94,18 +93,5 @@ private:
 // The raw result of one machine condition (not a device condition): `negate` and `trigger` are
 // the caller's. Semantics as systemd 252's condition.c where systemd has the condition.
 bool testMachineCondition(const Condition &c, MachineFacts &facts);
-
-// systemd-detect-virt for the system under `root`: see MachineFacts::virtualization().
-std::string detectVirtualization(std::string_view root);
-
-// systemd's version order (strverscmp_improved()): <0, 0 or >0, as `a` is older, the same or
-// newer than `b`. "6.1" < "6.1.0" < "6.1.0-56-cloud-amd64", "6.1~rc1" < "6.1".
-int compareVersions(std::string_view a, std::string_view b);
-
-// uname -m ("x86_64", "aarch64", "armv7l", ...) in systemd's words ("x86-64", "arm64",
-// "arm"); nullopt when unknown.
-std::optional<std::string_view> architectureOfMachine(std::string_view machine);
-// The architecture this binary was built for, in systemd's words.
-std::string_view nativeArchitecture();
 
 } // namespace modloadd

@@ -12,6 +12,7 @@
 #include "report/outcome_report.h"
 #include "resolve/boot_plan.h"
 #include "rules/rule_book.h"
+#include "rules/rule_plan.h"
 #include "service/reload_record.h"
 #include "session/load_session.h"
 #include "uevent/coldplug.h"
@@ -66,12 +67,8 @@ size_t fireRules(RuleBook &rules, const DeviceSet &devices, RuleScope scope, Loa
 	std::vector<const Rule *> fired = rules.fire(devices, scope);
 	if (fired.empty())
 		return 0;
-	ModuleIndex &index = session.index(); // reopened here, if depmod ran, not per lookup
-	ModuleCatalog catalog{[&index] { return index.allModules(); },
-			      [&index](const std::string &name) {
-				      int err = 0;
-				      return !index.lookup(name, err).empty();
-			      }};
+	// The index is reopened here, if depmod ran, not per lookup.
+	ModuleCatalog catalog = moduleCatalog(session.index());
 	std::vector<Request> requests;
 	Diagnostics notices;
 	for (const Rule *rule : fired) {

@@ -2,7 +2,6 @@
 #include "uevent/device_requests.h"
 
 #include "base/strings.h"
-#include "uevent/coldplug.h"
 
 #include <fmt/format.h>
 
@@ -75,15 +74,6 @@ std::vector<Request> requestsForDevice(const Uevent &e)
 	// set differs from the stock boot.
 	if (e.subsystem == "scsi" && e.devtype == "scsi_device")
 		out.push_back(fixedModule(e, "sg", "SCSI device"));
-	return out;
-}
-
-std::vector<Request> devicesPresent(std::string_view root)
-{
-	std::vector<Request> out;
-	for (const Uevent &device : scanDevices(root))
-		for (Request &r : requestsForDevice(device))
-			out.push_back(std::move(r));
 	return out;
 }
 

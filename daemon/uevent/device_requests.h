@@ -16,7 +16,4 @@ namespace modloadd {
 // validModalias() asks for nothing.
 std::vector<Request> requestsForDevice(const Uevent &event);
 
-// The requests of every device under ROOT/sys/devices (coldplug).
-std::vector<Request> devicesPresent(std::string_view root);
-
 } // namespace modloadd

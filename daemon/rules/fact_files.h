@@ -1,0 +1,31 @@
+// Reading the small /proc, /sys and /etc files that hold the facts of the machine conditions.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace modloadd {
+
+// "/" or "": the root is the running system, so uname(), sched_getaffinity() and CPUID
+// describe it.
+bool rootIsRunningSystem(std::string_view root);
+
+// The whole file, up to a bound far above any /proc or /sys file; nullopt when unreadable.
+std::optional<std::string> readFactFile(const std::string &path);
+// The first line without its line end (systemd's read_one_line_file()); a string property
+// of the device tree ends at its NUL.
+std::optional<std::string> readFactLine(const std::string &path);
+
+// access(F_OK), as systemd: follows symlinks, a dangling one does not exist.
+bool pathExists(const std::string &path);
+bool isDirectory(const std::string &path);
+
+// The value of "NAME<space>: value" in a /proc file of such lines (cpuinfo, sysinfo), up to
+// the end of the line; nullopt when no line names it.
+std::optional<std::string> procField(std::string_view text, std::string_view name);
+// The "flags" of the first processor in the text of /proc/cpuinfo.
+std::set<std::string> cpuinfoFlags(std::string_view cpuinfo);
+
+} // namespace modloadd

@@ -1,0 +1,34 @@
+// Every rule's verdict at one moment, none of them fired: what `modloadctl plan` shows of the
+// rules, and the modules of those that hold.
+#pragma once
+
+#include <vector>
+
+#include "config/request.h"
+#include "rules/rule_book.h"
+
+namespace modloadd {
+
+class ModuleIndex;
+
+// One rule, tested.
+struct RuleOutcome {
+	Rule rule;
+	RuleVerdict verdict;
+	// When it holds: its modules as they exist (RuleBook::requests()), and the notices about
+	// the names not installed and the globs that match nothing.
+	std::vector<Request> requests;
+	Diagnostics notices;
+};
+
+// Tests every rule of BOOK, in order, with its facts and DEVICES, as the daemon does once
+// coldplug is through (RuleScope::All with nothing fired yet), and expands the modules of the
+// rules that hold over CATALOG. Fires nothing: BOOK is left as it was.
+std::vector<RuleOutcome> evaluateRules(RuleBook &book, const DeviceSet &devices,
+				       const ModuleCatalog &catalog);
+
+// The catalog of INDEX: the modules of its modules.dep, and the names and aliases it resolves.
+// Borrows INDEX, which must outlive the catalog and stay on the thread that uses it.
+ModuleCatalog moduleCatalog(ModuleIndex &index);
+
+} // namespace modloadd

@@ -55,6 +55,14 @@ ConfigWatch::ConfigWatch(UniqueFd fd, std::string root, std::vector<WatchedKind>
 {
 }
 
+bool ConfigWatch::watchedItself(const std::string &displayDir) const
+{
+	for (const auto &[wd, watched] : byWatch_)
+		if (watched.displayDir == displayDir && watched.awaiting.empty())
+			return true;
+	return false;
+}
+
 void ConfigWatch::arm()
 {
 	std::set<int> old;
@@ -97,6 +105,7 @@ void ConfigWatch::arm()
 std::vector<std::string> ConfigWatch::drain()
 {
 	std::set<std::string> changed;
+	std::set<std::string> nearer; // directories one of whose missing parents appeared
 	bool rearm = false;
 	alignas(inotify_event) char buf[16384];
 	for (;;) {
@@ -129,7 +138,7 @@ std::vector<std::string> ConfigWatch::drain()
 				} else if (!w.awaiting.empty()) {
 					if (name == w.awaiting) {
 						rearm = true;
-						changed.insert(w.displayDir);
+						nearer.insert(w.displayDir);
 					}
 				} else if (!name.empty() && name.front() != '.' &&
 					   endsWith(name, w.suffix)) {
@@ -140,6 +149,13 @@ std::vector<std::string> ConfigWatch::drain()
 	}
 	if (rearm)
 		arm();
+	// A missing directory's parent appeared: a change when the directory is there now (made,
+	// perhaps filled, before the watch could move down to it). When it is still missing, none
+	// of its drop-ins can have been missed, and the watch waits further down: the daemon's
+	// own /run/modloadd is no change in /run/modloadd/rules.d.
+	for (const std::string &dir : nearer)
+		if (watchedItself(dir))
+			changed.insert(dir);
 	return {changed.begin(), changed.end()};
 }
 

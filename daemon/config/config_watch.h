@@ -35,8 +35,9 @@ public:
 	// Takes the pending events without blocking. Returns the directories, as the user knows
 	// them ("/etc/modules-load.d"), where a drop-in changed or that appeared or went away;
 	// empty when nothing of that kind happened (an editor's hidden or backup file, another
-	// file in a parent directory). Directories that appeared or went away are watched anew
-	// before this returns, so nothing written after it is missed.
+	// file in a parent directory, a parent of a directory that is still missing). Directories
+	// that appeared or went away are watched anew before this returns, so nothing written after
+	// it is missed.
 	std::vector<std::string> drain();
 
 	// How many directories are watched (the directories themselves or a parent).
@@ -45,6 +46,8 @@ public:
 private:
 	ConfigWatch(UniqueFd fd, std::string root, std::vector<WatchedKind> kinds);
 	void arm();
+	// Whether DISPLAY_DIR exists and is watched itself, not through a parent.
+	bool watchedItself(const std::string &displayDir) const;
 
 	struct Watched {
 		std::string displayDir; // the directory meant, as the user knows it

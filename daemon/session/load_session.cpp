@@ -111,9 +111,13 @@ size_t LoadSession::submit(const std::vector<Request> &requests)
 	std::vector<Job> batch;
 	for (size_t i = 0; i < graph.modules.size(); i++) {
 		PlannedModule &m = graph.modules[i];
+		// A name found missing earlier in the run and missing still (the indexes were read
+		// again, for a reload or after depmod) keeps its settled job: reported once,
+		// counted once. Found now, it gets a job of its own.
 		bool missing = m.action == Action::Missing;
-		auto known = missing ? byName_.end() : byName_.find(m.name);
-		if (known != byName_.end()) {
+		auto &names = missing ? missingByName_ : byName_;
+		auto known = names.find(m.name);
+		if (known != names.end()) {
 			global[i] = known->second;
 			PlannedModule &old = modules_[known->second];
 			// A thousand CPUs need not be listed; the first devices are kept for
@@ -127,8 +131,7 @@ size_t LoadSession::submit(const std::vector<Request> &requests)
 			continue;
 		}
 		global[i] = first + batch.size();
-		if (!missing)
-			byName_.emplace(m.name, global[i]);
+		names.emplace(m.name, global[i]);
 		Job job = std::move(jobs[i]);
 		if (!job.settled) {
 			auto earlier = earlierRefusals_.find(m.name);

@@ -31,7 +31,8 @@ public:
 	// Resolve and queue the requests this run has not seen. A request (name, alias or
 	// modalias) is resolved once per run and a module attempted at most once, however many
 	// devices ask for it; a request that resolved to nothing stays unanswered until depmod
-	// rewrites the indexes. Returns how many modules were new to the run.
+	// rewrites the indexes or reopenIndex() reads them again, and is reported once per run
+	// while it finds nothing. Returns how many modules were new to the run.
 	size_t submit(const std::vector<Request> &requests);
 
 	// Take finished insertions, report them, hand out what became ready. Call when eventFd()
@@ -75,6 +76,7 @@ private:
 	std::vector<PlannedModule> modules_; // by scheduler job
 	std::vector<LoadJob> loadJobs_;	     // by scheduler job
 	std::unordered_map<std::string, size_t> byName_;
+	std::unordered_map<std::string, size_t> missingByName_; // names that resolved to nothing
 	std::unordered_set<std::string> seen_; // requests already resolved this run
 	Tally tally_;
 	std::string refusalsPath_;

@@ -173,6 +173,23 @@ TEST_CASE("given depmod rewriting the indexes, we should find a module installed
 	CHECK(records[0].field("MODLOADD_DEVPATH") == "/devices/platform/fx.4");
 }
 
+TEST_CASE("given a name no module has, we should report it once, also when the indexes are read "
+	  "again")
+{
+	Session s(fixtureRoot());
+	s.run({named("fx_no_such_module"), named("fx_chain_c")});
+	REQUIRE(s.recordsFor("fx_no_such_module").size() == 1);
+	CHECK(s.session->tally().count(OutcomeKind::NotFound) == 1);
+
+	// A reload: the indexes and modprobe.d read again, every request resolved anew.
+	REQUIRE(s.session->reopenIndex());
+	CHECK(s.session->submit({named("fx_no_such_module"), named("fx_chain_c")}) == 0);
+	s.session->waitIdle();
+	CHECK(s.recordsFor("fx_no_such_module").size() == 1);
+	CHECK(s.session->tally().count(OutcomeKind::NotFound) == 1);
+	CHECK(s.backend.attempts().at("fx_chain_c") == 1);
+}
+
 TEST_CASE("given refusals of an earlier run of this boot, we should not try those modules again")
 {
 	FixtureRoot root;

@@ -395,6 +395,10 @@ def check_unit_ready(c):
     si = int(sysinit.get("ActiveEnterTimestampMonotonic", "0") or 0)
     c.ok(si >= active > 0, "sysinit.target was reached after modloadd.service became active (Before=sysinit.target)",
          f"modloadd active at {active / 1e6:.3f}s, sysinit.target at {si / 1e6:.3f}s")
+    # Nothing in a plain boot changes the configuration; the daemon's own state files
+    # (/run/modloadd) are no change in /run/modloadd/rules.d.
+    rl = reloads(ph)
+    c.ok(not rl, "no reload during the boot (nothing changed the configuration)", describe(rl))
     rss = ph["rss_kb"].get("modloadd")
     c.ok(rss is not None, f"modloadd's VmRSS was read ({rss} kB; systemd-udevd {ph['rss_kb'].get('systemd-udevd')} kB)")
 

@@ -22,9 +22,12 @@ namespace {
 
 std::string daemonBinary()
 {
-	const char *p = getenv("MODLOADD_BINARY");
-	REQUIRE(p);
-	return p;
+	return builtBinary("MODLOADD_BINARY");
+}
+
+std::string ctlBinary()
+{
+	return builtBinary("MODLOADCTL_BINARY");
 }
 
 struct Root : FixtureRoot {
@@ -213,14 +216,6 @@ TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, RELOADI
 
 namespace {
 
-// A device directory in the root's sysfs, as the kernel lays it out.
-void addDevice(const TempDir &dir, const std::string &devpath, const std::string &subsystem,
-	       const std::string &uevent)
-{
-	dir.write("sys" + devpath + "/uevent", uevent);
-	dir.symlink("../../../bus/" + subsystem, "sys" + devpath + "/subsystem");
-}
-
 std::string readText(const std::string &path)
 {
 	std::ifstream in(path);
@@ -296,13 +291,13 @@ TEST_CASE("given devices in sysfs, we should load what their modaliases resolve 
 {
 	Root root;
 	const std::string virtio = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
-	addDevice(root.dir, "/devices/pci0000:00/0000:00:03.0", "pci",
-		  "DRIVER=\nPCI_CLASS=20000\nMODALIAS=" + virtio + "\n");
-	addDevice(root.dir, "/devices/pci0000:00/0000:00:04.0", "pci", "MODALIAS=" + virtio + "\n");
-	addDevice(root.dir, "/devices/pci0000:00/0000:00:05.0", "pci",
-		  "MODALIAS=pci:v0000DEADd0000BEEFsv00000000sd00000000bc00sc00i00\n");
-	addDevice(root.dir, "/devices/pci0000:00/0000:00:06.0/host0/target0:0:0/0:0:0:0", "scsi",
-		  "DEVTYPE=scsi_device\n");
+	root.addDevice("/devices/pci0000:00/0000:00:03.0", "pci",
+		       "DRIVER=\nPCI_CLASS=20000\nMODALIAS=" + virtio + "\n");
+	root.addDevice("/devices/pci0000:00/0000:00:04.0", "pci", "MODALIAS=" + virtio + "\n");
+	root.addDevice("/devices/pci0000:00/0000:00:05.0", "pci",
+		       "MODALIAS=pci:v0000DEADd0000BEEFsv00000000sd00000000bc00sc00i00\n");
+	root.addDevice("/devices/pci0000:00/0000:00:06.0/host0/target0:0:0/0:0:0:0", "scsi",
+		       "DEVTYPE=scsi_device\n");
 	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\n");
 	int status = 0;
 	std::string out = root.runOnce("", status);
@@ -405,8 +400,8 @@ TEST_CASE("given rules, we should load what the rules that hold name, and say wh
 		       "[Match]\nConditionPCIDevice=!1af4\n[Load]\nModules=fx_twin_a\n");
 	root.dir.write("etc/modloadd/rules.d/50-broken.rules",
 		       "[Match]\nConditionNoSuchThing=1\n[Load]\nModules=fx_twin_b\n");
-	addDevice(root.dir, "/devices/pci0000:00/0000:00:03.0", "pci",
-		  "MODALIAS=pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n");
+	root.addDevice("/devices/pci0000:00/0000:00:03.0", "pci",
+		       "MODALIAS=pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n");
 	int status = 0;
 	std::string out = root.runOnce("", status);
 	INFO(out);
@@ -430,8 +425,7 @@ TEST_CASE("given rules, we should load what the rules that hold name, and say wh
 
 TEST_CASE("given configuration files, modloadctl verify should name every problem and fail")
 {
-	const char *ctl = getenv("MODLOADCTL_BINARY");
-	REQUIRE(ctl);
+	std::string ctl = ctlBinary();
 	Root root;
 	root.dir.write("etc/modloadd/rules.d/good.rules",
 		       "[Match]\nConditionVirtualization=vm\n[Load]\nModules=a b*\n");
@@ -469,13 +463,6 @@ TEST_CASE("given configuration files, modloadctl verify should name every proble
 }
 
 namespace {
-
-std::string ctlBinary()
-{
-	const char *p = getenv("MODLOADCTL_BINARY");
-	REQUIRE(p);
-	return p;
-}
 
 double secondsSince(std::chrono::steady_clock::time_point start)
 {

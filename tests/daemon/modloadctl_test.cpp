@@ -12,9 +12,7 @@ namespace {
 
 std::string ctlBinary()
 {
-	const char *p = getenv("MODLOADCTL_BINARY");
-	REQUIRE(p);
-	return p;
+	return builtBinary("MODLOADCTL_BINARY");
 }
 
 const char *kVirtio = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
@@ -35,14 +33,6 @@ struct Root : FixtureRoot {
 		INFO(out);
 		REQUIRE(status == 0);
 		return nlohmann::json::parse(out);
-	}
-
-	// A device directory in the root's sysfs, as the kernel lays it out.
-	void addDevice(const std::string &devpath, const std::string &subsystem,
-		       const std::string &uevent)
-	{
-		dir.write("sys" + devpath + "/uevent", uevent);
-		dir.symlink("../../../bus/" + subsystem, "sys" + devpath + "/subsystem");
 	}
 };
 

@@ -1,23 +1,15 @@
 // Tests for rule evaluation (systemd's | and ! semantics), firing once, and module expansion.
 #include <catch2/catch.hpp>
 
+#include "rule_support.h"
 #include "rules/rule_book.h"
 #include "temp_tree.h"
 
 using namespace modloadd;
+using modloadd::testing::ruleFrom;
 using modloadd::testing::TempTree;
 
 namespace {
-
-Rule ruleFrom(const std::string &name, const std::string &text)
-{
-	Rule rule;
-	Diagnostics diags;
-	if (!parseRule(text, "/etc/modloadd/rules.d/" + name + ".rules", rule, diags))
-		FAIL(diags.at(0).message);
-	rule.name = name;
-	return rule;
-}
 
 Uevent pciDevice(std::string devpath, std::string modalias)
 {

@@ -1,23 +1,15 @@
 // Tests for evaluateRules(): every rule's verdict at once, the modules of those that hold.
 #include <catch2/catch.hpp>
 
+#include "rule_support.h"
 #include "rules/rule_plan.h"
 #include "temp_tree.h"
 
 using namespace modloadd;
+using modloadd::testing::ruleFrom;
 using modloadd::testing::TempTree;
 
 namespace {
-
-Rule ruleFrom(const std::string &name, const std::string &text)
-{
-	Rule rule;
-	Diagnostics diags;
-	if (!parseRule(text, "/etc/modloadd/rules.d/" + name + ".rules", rule, diags))
-		FAIL(diags.at(0).message);
-	rule.name = name;
-	return rule;
-}
 
 std::vector<std::string> names(const std::vector<Request> &requests)
 {

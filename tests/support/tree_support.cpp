@@ -74,6 +74,23 @@ FixtureRoot::FixtureRoot()
 	fs::create_directory_symlink(fixtureRoot() + "/lib/modules", dir.root() + "/lib/modules");
 }
 
+void FixtureRoot::addDevice(const std::string &devpath, const std::string &subsystem,
+			    const std::string &uevent) const
+{
+	dir.write("sys" + devpath + "/uevent", uevent);
+	dir.symlink("../../../bus/" + subsystem, "sys" + devpath + "/subsystem");
+}
+
+std::string builtBinary(const char *variable)
+{
+	const char *path = getenv(variable);
+	if (!path || !*path) {
+		fmt::print(stderr, "{} is not set: run the test through meson\n", variable);
+		exit(1);
+	}
+	return path;
+}
+
 ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &version,
 				   const std::string &configDir, const std::string &name,
 				   bool useBlacklist)

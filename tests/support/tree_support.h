@@ -28,7 +28,15 @@ const std::string &fixtureRoot();
 struct FixtureRoot {
 	TempDir dir;
 	FixtureRoot();
+	// A device directory in the root's sysfs, as the kernel lays it out: DEVPATH/uevent and
+	// the subsystem link.
+	void addDevice(const std::string &devpath, const std::string &subsystem,
+		       const std::string &uevent) const;
 };
+
+// The path of a program the build made, from the environment variable meson sets for the
+// test (MODLOADD_BINARY, MODLOADCTL_BINARY); exits with a message when it is not set.
+std::string builtBinary(const char *variable);
 
 // What `modprobe --show-depends` would do for one name, with modprobe.d from `configDir`.
 struct ModprobeAnswer {

@@ -1,10 +1,10 @@
 // modloadd: loads the kernel modules a system asks for, in dependency order, in parallel.
 #include "base/journal.h"
+#include "base/strings.h"
 #include "config/settings.h"
 #include "report/outcome_report.h"
 #include "service/daemon.h"
 
-#include <charconv>
 #include <csignal>
 #include <exception>
 #include <fmt/format.h>
@@ -84,14 +84,13 @@ int parseCommandLine(int argc, char **argv, CommandLine &cl)
 			cl.kernel = arg;
 			break;
 		case OptWorkers: {
-			unsigned n = 0;
-			auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
-			if (ec != std::errc() || end != arg.data() + arg.size() || n > 1024) {
+			auto n = parseDecimal(arg);
+			if (!n || *n > 1024) {
 				fmt::print(stderr, "modloadd: --workers wants 0..1024, not '{}'\n",
 					   arg);
 				return -1;
 			}
-			cl.workers = n;
+			cl.workers = static_cast<unsigned>(*n);
 			break;
 		}
 		case OptBackend:

@@ -1,6 +1,8 @@
 // Small string helpers shared by the parsers.
 #include "base/strings.h"
 
+#include <charconv>
+
 namespace modloadd {
 
 std::string asciiLower(std::string_view s)
@@ -56,6 +58,15 @@ std::vector<std::string> split(std::string_view s, char sep, bool skipEmpty)
 		start = end + 1;
 	}
 	return out;
+}
+
+std::optional<uint64_t> parseDecimal(std::string_view s)
+{
+	uint64_t n = 0;
+	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+	if (ec != std::errc() || end != s.data() + s.size())
+		return std::nullopt;
+	return n;
 }
 
 bool startsWith(std::string_view s, std::string_view prefix)

@@ -1,6 +1,7 @@
 // Small string helpers shared by the parsers.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,9 @@ std::optional<bool> parseBoolean(std::string_view value);
 inline constexpr std::string_view kWhitespace = " \t\n\r\f\v";
 
 std::string_view trim(std::string_view s);
+
+// A whole string of decimal digits (no sign, no space) that fits in 64 bits; nullopt otherwise.
+std::optional<uint64_t> parseDecimal(std::string_view s);
 
 // ASCII lower case ("1AF4" -> "1af4"); other bytes unchanged.
 std::string asciiLower(std::string_view s);

@@ -29,11 +29,10 @@ std::optional<std::string> setWorkers(Settings &s, std::string_view value)
 		s.workers = Settings{}.workers;
 		return std::nullopt;
 	}
-	unsigned n = 0;
-	auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-	if (ec != std::errc() || end != value.data() + value.size() || n > kMaxWorkers)
+	auto n = parseDecimal(value);
+	if (!n || *n > kMaxWorkers)
 		return fmt::format("a number from 0 (one per CPU) to {}", kMaxWorkers);
-	s.workers = n;
+	s.workers = static_cast<unsigned>(*n);
 	return std::nullopt;
 }
 
@@ -152,11 +151,10 @@ std::optional<std::string> setReadyTimeout(Settings &s, std::string_view value)
 		s.readyTimeoutSec = Settings{}.readyTimeoutSec;
 		return std::nullopt;
 	}
-	unsigned n = 0;
-	auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-	if (ec != std::errc() || end != value.data() + value.size() || n > 3600)
+	auto n = parseDecimal(value);
+	if (!n || *n > 3600)
 		return "seconds from 0 (no bound) to 3600";
-	s.readyTimeoutSec = n;
+	s.readyTimeoutSec = static_cast<unsigned>(*n);
 	return std::nullopt;
 }
 

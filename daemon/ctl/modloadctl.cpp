@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -67,16 +66,6 @@ struct Options {
 	unsigned timeoutSec = 90; // reload: TimeoutStartSec= of the unit
 };
 
-// A whole decimal number in [1, max], or nullopt.
-std::optional<unsigned long> positiveNumber(std::string_view s, unsigned long max)
-{
-	unsigned long n = 0;
-	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-	if (ec != std::errc() || end != s.data() + s.size() || n == 0 || n > max)
-		return std::nullopt;
-	return n;
-}
-
 int parse(int argc, char **argv, Options &opts)
 {
 	enum { OptRoot = 256, OptKernel, OptJson, OptNoDevices, OptPid, OptTimeout, OptVersion };
@@ -107,8 +96,8 @@ int parse(int argc, char **argv, Options &opts)
 			opts.devices = false;
 			break;
 		case OptPid:
-			if (auto n = positiveNumber(optarg, 4194304)) // PID_MAX_LIMIT
-				opts.pid = static_cast<pid_t>(*n);
+			if (auto pid = parsePid(optarg))
+				opts.pid = *pid;
 			else {
 				fmt::print(stderr,
 					   "modloadctl: --pid wants a process ID, not '{}'\n",
@@ -117,7 +106,7 @@ int parse(int argc, char **argv, Options &opts)
 			}
 			break;
 		case OptTimeout:
-			if (auto n = positiveNumber(optarg, 86400))
+			if (auto n = parseDecimal(optarg); n && *n >= 1 && *n <= 86400)
 				opts.timeoutSec = static_cast<unsigned>(*n);
 			else {
 				fmt::print(stderr,

@@ -1,9 +1,7 @@
 // How much memory and how many CPUs the system under a root has, as systemd counts them.
 #include "rules/machine_resources.h"
 
-#include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <limits>
 #include <sched.h>
 #include <unistd.h>
@@ -14,23 +12,6 @@
 namespace modloadd {
 
 namespace {
-
-bool isAsciiDigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-// A whole string of decimal digits, without overflow; nullopt otherwise.
-std::optional<uint64_t> parseDecimal(std::string_view s)
-{
-	uint64_t n = 0;
-	if (s.empty() || !std::all_of(s.begin(), s.end(), isAsciiDigit))
-		return std::nullopt;
-	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-	if (ec != std::errc() || end != s.data() + s.size())
-		return std::nullopt;
-	return n;
-}
 
 // "0-3,8" -> 5; nullopt when malformed.
 std::optional<unsigned> countCpuList(std::string_view list)

@@ -5,7 +5,6 @@
 #include "config/conf_files.h"
 
 #include <cerrno>
-#include <charconv>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
@@ -13,15 +12,14 @@
 
 namespace modloadd {
 
-namespace {
-
-template <typename T> bool parseNumber(std::string_view s, T &out)
+std::optional<pid_t> parsePid(std::string_view s)
 {
-	auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-	return ec == std::errc() && end == s.data() + s.size();
+	constexpr uint64_t kPidMaxLimit = 4194304; // PID_MAX_LIMIT on 64-bit kernels
+	auto n = parseDecimal(s);
+	if (!n || *n == 0 || *n > kPidMaxLimit)
+		return std::nullopt;
+	return static_cast<pid_t>(*n);
 }
-
-} // namespace
 
 std::string reloadRecordPath(std::string_view root)
 {
@@ -39,18 +37,23 @@ std::optional<ReloadRecord> readReloadRecord(std::string_view root)
 		std::vector<std::string> words = split(line, ' ');
 		if (words.empty())
 			continue;
-		if (words[0] == "generation" && words.size() == 2)
-			haveGeneration = parseNumber(words[1], record.generation);
-		else if (words[0] == "daemon" && words.size() == 2 &&
-			 !parseNumber(words[1], record.daemon))
-			return std::nullopt;
-		else if (words[0] == "requested-by")
+		if (words[0] == "generation" && words.size() == 2) {
+			auto n = parseDecimal(words[1]);
+			haveGeneration = n.has_value();
+			record.generation = n.value_or(0);
+		} else if (words[0] == "daemon" && words.size() == 2) {
+			auto pid = parsePid(words[1]);
+			if (!pid)
+				return std::nullopt;
+			record.daemon = *pid;
+		} else if (words[0] == "requested-by") {
 			for (size_t i = 1; i < words.size(); i++) {
-				pid_t pid = 0;
-				if (!parseNumber(words[i], pid))
+				auto pid = parsePid(words[i]);
+				if (!pid)
 					return std::nullopt;
-				record.requestedBy.push_back(pid);
+				record.requestedBy.push_back(*pid);
 			}
+		}
 	}
 	if (!haveGeneration)
 		return std::nullopt;

@@ -19,6 +19,9 @@ struct ReloadRecord {
 
 std::string reloadRecordPath(std::string_view root);
 
+// A process ID as the kernel hands them out (1 to PID_MAX_LIMIT), or nullopt.
+std::optional<pid_t> parsePid(std::string_view s);
+
 // nullopt when there is none (no reload yet) or it cannot be parsed.
 std::optional<ReloadRecord> readReloadRecord(std::string_view root);
 

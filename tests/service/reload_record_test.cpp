@@ -50,3 +50,13 @@ TEST_CASE("given an unwritable place, we should say why", "[reload]")
 	t.write("/run", "a file where the directory should be");
 	CHECK(writeReloadRecord(t.root(), {1, 1, {}}) < 0);
 }
+
+TEST_CASE("given process IDs as text, we should take those the kernel can hand out", "[reload]")
+{
+	CHECK(parsePid("1") == pid_t{1});
+	CHECK(parsePid("4194304") == pid_t{4194304});
+	for (const char *bad : {"", "0", "-1", "4194305", "12a", "99999999999999999999"}) {
+		INFO(bad);
+		CHECK_FALSE(parsePid(bad));
+	}
+}

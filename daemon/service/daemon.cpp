@@ -133,7 +133,7 @@ private:
 	std::string status() const;
 	void becomeReady(std::string_view why);
 	void afterProgress();
-	void fireDeviceRules();
+	size_t fireDeviceRules();
 
 	void reload(std::string cause, pid_t sender);
 	void applySettings(Settings fresh);
@@ -426,9 +426,9 @@ void Daemon::afterProgress()
 	sd_notifyf(0, "STATUS=%s", status().c_str());
 }
 
-void Daemon::fireDeviceRules()
+size_t Daemon::fireDeviceRules()
 {
-	fireRules(*rules_, devices_, RuleScope::DevicesOnly, *session_, journal_);
+	return fireRules(*rules_, devices_, RuleScope::DevicesOnly, *session_, journal_);
 }
 
 void Daemon::dropSource(sd_event_source *&source)
@@ -552,8 +552,7 @@ int Daemon::onRescan(sd_event_source *, void *self)
 	for (const Uevent &device : scanDevices(d->options_.root))
 		takeDevice(device, d->devices_, requests);
 	size_t added = d->session_->submit(requests);
-	added += fireRules(*d->rules_, d->devices_, RuleScope::DevicesOnly, *d->session_,
-			   d->journal_);
+	added += d->fireDeviceRules();
 	d->journal_.send(
 		LOG_INFO, {{"MODLOADD_RESCAN", fmt::format("{}", d->rescans_)}},
 		fmt::format("Rescanned /sys/devices after lost uevents: {} new modules", added));

@@ -1,10 +1,10 @@
 // modloadd-schedule-bench: how close the worker pool gets to the best possible makespan when
 // it schedules every module of a real kernel tree against a simulated kernel.
-#include "config/request.h"
+#include "base/request.h"
 #include "load/scheduler.h"
 #include "load/simulated_backend.h"
 #include "load/worker_pool.h"
-#include "resolve/kernel_tree.h"
+#include "system/kernel_tree.h"
 #include "resolve/module_graph.h"
 #include "resolve/module_index.h"
 

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string_view>
 
-#include "config/request.h"
+#include "base/request.h"
 
 namespace modloadd {
 

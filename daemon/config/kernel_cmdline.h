@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/request.h"
+#include "base/request.h"
 
 namespace modloadd {
 

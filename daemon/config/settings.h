@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "config/conf_files.h"
-#include "config/request.h"
+#include "base/request.h"
 
 namespace modloadd {
 

@@ -1,7 +1,7 @@
 // A backend that inserts nothing: scripted latency and errno per module, for tests and benchmarks.
 #pragma once
 
-#include "config/request.h"
+#include "base/request.h"
 #include "load/backend.h"
 
 #include <atomic>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "base/journal.h"
-#include "config/request.h"
+#include "base/request.h"
 #include "load/outcome.h"
 #include "report/message_ids.h"
 #include "resolve/module_graph.h"

@@ -3,7 +3,7 @@
 
 #include "config/kernel_cmdline.h"
 #include "config/modules_load_d.h"
-#include "resolve/live_modules.h"
+#include "system/live_modules.h"
 #include "resolve/module_index.h"
 #include "rules/rule_file.h"
 #include "uevent/coldplug.h"

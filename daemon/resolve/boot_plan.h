@@ -3,8 +3,8 @@
 // `modloadctl plan`, which differ only in the backend.
 #pragma once
 
-#include "config/request.h"
-#include "resolve/kernel_tree.h"
+#include "base/request.h"
+#include "system/kernel_tree.h"
 #include "resolve/module_graph.h"
 #include "rules/rule_plan.h"
 

@@ -1,7 +1,7 @@
 // Requests resolved into the modules to load and what each one waits for.
 #pragma once
 
-#include "config/request.h"
+#include "base/request.h"
 #include "load/backend.h"
 #include "load/scheduler.h"
 #include "resolve/module_index.h"

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "base/handles.h"
-#include "resolve/kernel_tree.h"
+#include "system/kernel_tree.h"
 
 #include <map>
 #include <optional>

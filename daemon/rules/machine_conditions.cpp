@@ -11,12 +11,12 @@
 #include <sys/utsname.h>
 
 #include "base/strings.h"
-#include "resolve/live_modules.h"
-#include "rules/architecture.h"
-#include "rules/fact_files.h"
-#include "rules/machine_resources.h"
+#include "system/live_modules.h"
+#include "system/architecture.h"
+#include "system/fact_files.h"
+#include "system/machine_resources.h"
 #include "rules/version_compare.h"
-#include "rules/virtualization.h"
+#include "system/virtualization.h"
 
 namespace modloadd {
 

@@ -27,7 +27,7 @@ public:
 	// "/" or "": uname(), sched_getaffinity() and CPUID describe the root.
 	bool isRunningSystem() const { return running_; }
 
-	// systemd-detect-virt's answer (rules/virtualization.h): "none", a VM ("kvm", "qemu",
+	// systemd-detect-virt's answer (system/virtualization.h): "none", a VM ("kvm", "qemu",
 	// "microsoft", ..., "vm-other") or a container ("docker", "podman", ...,
 	// "container-other"); a container wins.
 	const std::string &virtualization();

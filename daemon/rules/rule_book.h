@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "config/request.h"
+#include "base/request.h"
 #include "rules/device_conditions.h"
 #include "rules/machine_conditions.h"
 #include "rules/rule_file.h"

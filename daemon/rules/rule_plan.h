@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "config/request.h"
+#include "base/request.h"
 #include "rules/rule_book.h"
 
 namespace modloadd {

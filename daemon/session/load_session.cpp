@@ -1,7 +1,7 @@
 // The run's memory of modules and requests, in front of the scheduler and the worker pool.
 #include "session/load_session.h"
 
-#include "resolve/live_modules.h"
+#include "system/live_modules.h"
 
 #include <cerrno>
 #include <cstring>

@@ -2,7 +2,7 @@
 // add for a few subsystems that announce none.
 #pragma once
 
-#include "config/request.h"
+#include "base/request.h"
 #include "uevent/uevent.h"
 
 #include <vector>

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "machine_condition_check.h"
-#include "rules/architecture.h"
+#include "system/architecture.h"
 #include "rules/condition.h"
 #include "rules/machine_conditions.h"
 #include "temp_tree.h"

@@ -1,7 +1,7 @@
 // The session against the fixture module tree: batches over time, one attempt per module,
 // device requests, and indexes reloaded after depmod.
 #include "load/simulated_backend.h"
-#include "resolve/kernel_tree.h"
+#include "system/kernel_tree.h"
 #include "session/load_session.h"
 #include "tree_support.h"
 

@@ -1,5 +1,5 @@
 // systemd-detect-virt for the system under a root: containers, then VMs, in virt.c's order.
-#include "rules/virtualization.h"
+#include "system/virtualization.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -11,7 +11,7 @@
 #endif
 
 #include "base/strings.h"
-#include "rules/fact_files.h"
+#include "system/fact_files.h"
 
 namespace modloadd {
 

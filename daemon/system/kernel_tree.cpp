@@ -1,5 +1,5 @@
 // Locating the module tree of a kernel version under a root.
-#include "resolve/kernel_tree.h"
+#include "system/kernel_tree.h"
 
 #include "base/strings.h"
 

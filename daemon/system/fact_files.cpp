@@ -1,5 +1,5 @@
 // Reading the small /proc, /sys and /etc files that hold the facts of the machine conditions.
-#include "rules/fact_files.h"
+#include "system/fact_files.h"
 
 #include <cerrno>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #include "machine_condition_check.h"
 #include "rules/condition.h"
 #include "rules/machine_conditions.h"
-#include "rules/virtualization.h"
+#include "system/virtualization.h"
 #include "temp_tree.h"
 
 using namespace modloadd;

@@ -1,5 +1,5 @@
 // Reading /proc/modules under a root.
-#include "resolve/live_modules.h"
+#include "system/live_modules.h"
 
 #include "base/strings.h"
 

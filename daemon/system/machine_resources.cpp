@@ -1,5 +1,5 @@
 // How much memory and how many CPUs the system under a root has, as systemd counts them.
-#include "rules/machine_resources.h"
+#include "system/machine_resources.h"
 
 #include <cerrno>
 #include <limits>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "base/strings.h"
-#include "rules/fact_files.h"
+#include "system/fact_files.h"
 
 namespace modloadd {
 

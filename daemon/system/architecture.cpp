@@ -1,5 +1,5 @@
 // uname -m and this binary's build target in systemd's architecture names.
-#include "rules/architecture.h"
+#include "system/architecture.h"
 
 #include "base/strings.h"
 

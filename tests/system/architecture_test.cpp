@@ -1,7 +1,7 @@
 // Tests for systemd's architecture names of uname -m.
 #include <catch2/catch.hpp>
 
-#include "rules/architecture.h"
+#include "system/architecture.h"
 
 using namespace modloadd;
 

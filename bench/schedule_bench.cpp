@@ -1,12 +1,12 @@
 // modloadd-schedule-bench: how close the worker pool gets to the best possible makespan when
 // it schedules every module of a real kernel tree against a simulated kernel.
 #include "base/request.h"
+#include "load/loader.h"
 #include "load/scheduler.h"
 #include "load/simulated_backend.h"
-#include "load/worker_pool.h"
-#include "system/kernel_tree.h"
 #include "resolve/module_graph.h"
 #include "resolve/module_index.h"
+#include "system/kernel_tree.h"
 
 #include <algorithm>
 #include <charconv>
@@ -162,8 +162,8 @@ GraphSize measure(const ModuleGraph &graph)
 	GraphSize size;
 	size.modules = graph.modules.size();
 	for (const PlannedModule &m : graph.modules) {
-		size.toInsert += m.action == Action::Insert;
-		for (const JobEdge &e : m.waitsFor)
+		size.toInsert += m.toInsert();
+		for (const ModuleEdge &e : m.waitsFor)
 			(e.hard ? size.hardEdges : size.softEdges)++;
 	}
 	return size;
@@ -183,22 +183,22 @@ struct Row {
 // missing, ...) are settled before the clock starts and take no time.
 unsigned longestChain(const ModuleGraph &graph)
 {
-	Scheduler scheduler(toJobs(graph));
+	Scheduler scheduler(jobsOf(graph));
 	unsigned chain = 0;
 	for (size_t i = 0; i < scheduler.size(); i++)
 		chain = std::max(chain, scheduler.priority(i));
 	return chain;
 }
 
-// One timed run of the whole graph on `workers` threads.
-Row runPool(const ModuleGraph &graph, const std::vector<LoadJob> &loadJobs, unsigned chain,
-	    unsigned latencyMs, unsigned workers)
+// One timed run of the whole graph on `workers` threads, by the loader the daemon runs.
+Row runPool(const ModuleGraph &graph, unsigned chain, unsigned latencyMs, unsigned workers)
 {
-	Scheduler scheduler(toJobs(graph));
 	SimulatedBackend backend(SimulationScript::uniform(latencyMs));
+	Loader loader(backend, workers);
 
 	auto start = std::chrono::steady_clock::now();
-	runToCompletion(scheduler, loadJobs, backend, workers, [](size_t, const Outcome &) {});
+	loader.add(graph);
+	loader.waitIdle();
 	auto end = std::chrono::steady_clock::now();
 
 	Row row;
@@ -211,7 +211,7 @@ Row runPool(const ModuleGraph &graph, const std::vector<LoadJob> &loadJobs, unsi
 	size_t planned = 0;
 	row.exactlyOnce = true;
 	for (const PlannedModule &m : graph.modules) {
-		if (m.action != Action::Insert)
+		if (!m.toInsert())
 			continue;
 		planned++;
 		auto it = attempts.find(m.name);
@@ -241,15 +241,14 @@ try {
 		return r < 0 ? 2 : 0;
 
 	// Open the kernel's module tree.
-	std::string error;
-	auto tree = findKernelTree(cl.root, cl.kernel, error);
+	auto tree = findKernelTree(cl.root, cl.kernel);
 	if (!tree) {
-		fmt::print(stderr, "modloadd-schedule-bench: {}\n", error);
+		fmt::print(stderr, "modloadd-schedule-bench: {}\n", tree.error().message);
 		return 1;
 	}
-	auto index = ModuleIndex::open(cl.root, *tree, error);
+	auto index = ModuleIndex::open(cl.root, *tree);
 	if (!index) {
-		fmt::print(stderr, "modloadd-schedule-bench: {}\n", error);
+		fmt::print(stderr, "modloadd-schedule-bench: {}\n", index.error().message);
 		return 1;
 	}
 
@@ -265,7 +264,6 @@ try {
 	ModuleGraph graph = buildModuleGraph(*index, requests, ResolveOptions{});
 	double planSeconds =
 		std::chrono::duration<double>(std::chrono::steady_clock::now() - planStart).count();
-	std::vector<LoadJob> loadJobs = toLoadJobs(graph);
 	GraphSize size = measure(graph);
 	unsigned chain = longestChain(graph);
 
@@ -290,7 +288,7 @@ try {
 		   "attempted", "makespan", "bound", "ratio", "sequential", "speed-up", "peak",
 		   "once", "target");
 	for (unsigned workers : cl.pools) {
-		Row row = runPool(graph, loadJobs, chain, cl.latencyMs, workers);
+		Row row = runPool(graph, chain, cl.latencyMs, workers);
 		double ratio = row.makespan / row.bound;
 		fmt::print(
 			"{:>7} {:>9} {:>9.3f}s {:>8.3f}s {:>6.3f} {:>9.3f}s {:>7.2f}x {:>5} {:>5} "

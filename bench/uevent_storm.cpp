@@ -256,9 +256,8 @@ std::vector<Device> stormDevices()
 		if (fd.valid())
 			candidates.push_back({ev.devpath, std::move(fd)});
 	}
-	int err = 0;
-	auto monitor = UeventMonitor::open(UeventSource::Kernel,
-					   UeventMonitor::kDefaultReceiveBuffer, err);
+	auto monitor =
+		UeventMonitor::open(UeventSource::Kernel, UeventMonitor::kDefaultReceiveBuffer);
 	if (!monitor)
 		return {};
 	const uint32_t run = 0x0ff1c1a1;
@@ -304,10 +303,9 @@ StormResult runStorm(const Options &opt, std::vector<Device> &devices, size_t bu
 		}
 	}
 
-	int err = 0;
-	auto monitor = UeventMonitor::open(UeventSource::Kernel, buffer, err);
+	auto monitor = UeventMonitor::open(UeventSource::Kernel, buffer);
 	if (!monitor) {
-		fmt::print(stderr, "cannot open the uevent socket: {}\n", strerror(-err));
+		fmt::print(stderr, "{}\n", monitor.error().message);
 		exit(1);
 	}
 	res.grantedBuffer = monitor->receiveBuffer();

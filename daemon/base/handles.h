@@ -16,7 +16,10 @@ using KmodContext = std::unique_ptr<kmod_ctx, Unreffer<kmod_unref>>;
 using KmodModule = std::unique_ptr<kmod_module, Unreffer<kmod_module_unref>>;
 using KmodList = std::unique_ptr<kmod_list, Unreffer<kmod_module_unref_list>>;
 using KmodInfoList = std::unique_ptr<kmod_list, Unreffer<kmod_module_info_free_list>>;
+using KmodConfigIter = std::unique_ptr<kmod_config_iter, Unreffer<kmod_config_iter_free_iter>>;
 using SdEvent = std::unique_ptr<sd_event, Unreffer<sd_event_unref>>;
+// A source is disabled as it is released, so that its callback never runs after its owner.
+using SdEventSource = std::unique_ptr<sd_event_source, Unreffer<sd_event_source_disable_unref>>;
 
 // An owned file descriptor; -1 when empty.
 class UniqueFd {

@@ -3,9 +3,10 @@
 
 #include "base/strings.h"
 #include "config/conf_files.h"
-#include "rules/rule_file.h"
 
 #include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
 #include <set>
 #include <sys/inotify.h>
 
@@ -31,20 +32,12 @@ std::string baseName(const std::string &path)
 
 } // namespace
 
-std::vector<WatchedKind> configurationKinds()
-{
-	return {{"modules-load.d", ".conf"},
-		{std::string(kRulesSubdir), std::string(kRulesSuffix)}};
-}
-
-std::optional<ConfigWatch> ConfigWatch::open(std::string root, std::vector<WatchedKind> kinds,
-					     int &err)
+Result<ConfigWatch> ConfigWatch::open(std::string root, std::vector<WatchedKind> kinds)
 {
 	UniqueFd fd(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-	if (!fd.valid()) {
-		err = -errno;
-		return std::nullopt;
-	}
+	if (!fd.valid())
+		return Error{-errno, fmt::format("cannot watch the configuration directories: {}",
+						 strerror(errno))};
 	ConfigWatch watch(std::move(fd), std::move(root), std::move(kinds));
 	watch.arm();
 	return watch;

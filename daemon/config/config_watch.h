@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/handles.h"
+#include "base/result.h"
 
 namespace modloadd {
 
@@ -18,16 +19,12 @@ struct WatchedKind {
 	std::string suffix; // ".conf", ".rules"
 };
 
-// The drop-ins the daemon follows without being asked: modules-load.d and the rules.
-std::vector<WatchedKind> configurationKinds();
-
 class ConfigWatch {
 public:
 	// Watches every directory of every kind under ROOT. A directory that does not exist (yet)
 	// is watched through its nearest existing parent, as far up as ROOT, for the name that
-	// leads to it. nullopt and -errno in `err` when inotify is not available.
-	static std::optional<ConfigWatch> open(std::string root, std::vector<WatchedKind> kinds,
-					       int &err);
+	// leads to it. An Error when inotify is not available.
+	static Result<ConfigWatch> open(std::string root, std::vector<WatchedKind> kinds);
 
 	// Readable when changes are pending.
 	int fd() const { return fd_.get(); }

@@ -6,8 +6,8 @@
 #include "config/modules_load_d.h"
 #include "config/settings.h"
 #include "report/plan_output.h"
-#include "resolve/boot_plan.h"
 #include "rules/rule_file.h"
+#include "service/boot_plan.h"
 #include "service/reload_record.h"
 
 #include <algorithm>
@@ -59,7 +59,7 @@ void usage(FILE *to)
 struct Options {
 	std::string command;
 	std::vector<std::string> files; // verify's arguments
-	BootPlanInputs inputs;
+	BootInputs inputs;
 	bool json = false;
 	bool devices = true;
 	pid_t pid = 0;		  // reload: the daemon
@@ -149,12 +149,9 @@ int plan(Options opts)
 	Diagnostics diags;
 	Settings settings = readSettings(opts.inputs.root, diags);
 	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
-	opts.inputs.devices = opts.devices && settings.coldplug;
-	opts.inputs.rules = true;
-	std::string error;
-	auto p = makeBootPlan(opts.inputs, error);
+	auto p = makeBootPlan(opts.inputs, opts.devices && settings.coldplug);
 	if (!p) {
-		fmt::print(stderr, "modloadctl: {}\n", error);
+		fmt::print(stderr, "modloadctl: {}\n", p.error().message);
 		return 1;
 	}
 	p->diagnostics.insert(p->diagnostics.begin(), diags.begin(), diags.end());

@@ -8,7 +8,7 @@
 // batches, settled or not, but earlier jobs never wait for it.
 #pragma once
 
-#include "load/outcome.h"
+#include "base/outcome.h"
 
 #include <cstddef>
 #include <optional>

@@ -1,4 +1,4 @@
-// Insertion threads behind a queue, and the loop that feeds them from the scheduler.
+// Insertion threads behind a queue.
 #include "load/worker_pool.h"
 
 #include <algorithm>
@@ -92,47 +92,6 @@ void WorkerPool::workerLoop()
 			uint64_t one = 1;
 			(void)!write(wakeup_.get(), &one, sizeof one);
 		}
-	}
-}
-
-void dispatchReady(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs, WorkerPool &pool)
-{
-	while (scheduler.running() < pool.maxThreads()) {
-		auto job = scheduler.next();
-		if (!job)
-			break;
-		pool.submit(*job, loadJobs[*job]);
-	}
-}
-
-void settleResults(Scheduler &scheduler, std::vector<InsertResult> results)
-{
-	for (InsertResult &r : results) {
-		Outcome o = classifyInsertResult(r.rc);
-		o.kernelMessage = std::move(r.kernelMessage);
-		scheduler.finish(r.job, std::move(o));
-	}
-}
-
-void runToCompletion(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs, Backend &backend,
-		     unsigned workers, const SettledCallback &onSettled)
-{
-	assert(loadJobs.size() == scheduler.size());
-	auto report = [&] {
-		for (size_t i : scheduler.takeSettled())
-			onSettled(i, *scheduler.outcome(i));
-	};
-	report();
-	WorkerPool pool(backend, workers);
-	while (!scheduler.done()) {
-		dispatchReady(scheduler, loadJobs, pool);
-		// The scheduler settles cycles up front, so unsettled work always has something in
-		// flight; never wait for a result that cannot come.
-		assert(scheduler.running() > 0);
-		if (scheduler.running() == 0)
-			break;
-		settleResults(scheduler, pool.waitResults());
-		report();
 	}
 }
 

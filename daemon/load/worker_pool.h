@@ -1,24 +1,17 @@
-// A bounded pool of insertion threads, and a scheduler driven to completion on it.
+// A bounded pool of insertion threads.
 #pragma once
 
 #include "base/handles.h"
 #include "load/backend.h"
-#include "load/scheduler.h"
+#include "load/insert_result.h"
 
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace modloadd {
-
-struct InsertResult {
-	size_t job;
-	int rc; // 0 or -errno, as BackendWorker::insert
-	std::string kernelMessage;
-};
 
 // Threads that insert modules; the owner decides what to insert and reads the results. Threads
 // start on demand up to the bound, each with its own BackendWorker. All members are called
@@ -57,20 +50,5 @@ private:
 	size_t inFlight_ = 0; // submitted, result not yet taken (owner thread only)
 	std::vector<std::thread> threads_;
 };
-
-// Hands the scheduler's ready jobs to the pool while keeping at most maxThreads in flight:
-// the bound is on jobs in flight, not on threads.
-void dispatchReady(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs, WorkerPool &pool);
-
-// Settle each result in the scheduler (classified once, with the kernel's message).
-void settleResults(Scheduler &scheduler, std::vector<InsertResult> results);
-
-// Called on the calling thread for every job as it settles (in settle order).
-using SettledCallback = std::function<void(size_t job, const Outcome &outcome)>;
-
-// Runs every job of the scheduler on at most `workers` threads until all have settled.
-// `loadJobs[i]` describes scheduler job i.
-void runToCompletion(Scheduler &scheduler, const std::vector<LoadJob> &loadJobs, Backend &backend,
-		     unsigned workers, const SettledCallback &onSettled);
 
 } // namespace modloadd

@@ -14,8 +14,8 @@ namespace {
 std::vector<std::string> afterNames(const BootPlan &plan, const PlannedModule &m)
 {
 	std::vector<std::string> out;
-	for (const JobEdge &e : m.waitsFor)
-		out.push_back(plan.graph.modules[e.job].name);
+	for (const ModuleEdge &e : m.waitsFor)
+		out.push_back(plan.graph.modules[e.module].name);
 	return out;
 }
 
@@ -85,26 +85,26 @@ std::string planTable(const BootPlan &plan)
 
 	out += fmt::format("{:>4}  {:<{}}  {:<11}  {:<28}  {}\n", "#", "MODULE", nameWidth,
 			   "ACTION", "AFTER", "WHY");
-	size_t counts[5] = {};
+	size_t counts[kOutcomeKinds] = {};
 	size_t n = 0;
 	for (const PlannedModule &m : plan.graph.modules) {
-		counts[static_cast<size_t>(m.action)]++;
+		counts[static_cast<size_t>(m.planned)]++;
 		std::string why = joinOr(m.origins, "-");
 		if (!m.reason.empty())
 			why += " — " + m.reason;
 		out += fmt::format("{:>4}  {:<{}}  {:<11}  {:<28}  {}\n", ++n, cut(m.name, 32),
-				   nameWidth, actionName(m.action),
+				   nameWidth, planWord(m.planned),
 				   cut(joinOr(afterNames(plan, m), "-"), 28), why);
 	}
 	if (!plan.rules.empty())
 		out += rulesTable(plan);
 	out += fmt::format("\n{} to insert, {} builtin, {} already loaded, {} blacklisted, {} "
 			   "missing; {} requests ({} from devices, {} from rules)",
-			   counts[static_cast<size_t>(Action::Insert)],
-			   counts[static_cast<size_t>(Action::Builtin)],
-			   counts[static_cast<size_t>(Action::Loaded)],
-			   counts[static_cast<size_t>(Action::Blacklisted)],
-			   counts[static_cast<size_t>(Action::Missing)], plan.requests.size(),
+			   counts[static_cast<size_t>(OutcomeKind::Inserted)],
+			   counts[static_cast<size_t>(OutcomeKind::Builtin)],
+			   counts[static_cast<size_t>(OutcomeKind::AlreadyLoaded)],
+			   counts[static_cast<size_t>(OutcomeKind::Blacklisted)],
+			   counts[static_cast<size_t>(OutcomeKind::NotFound)], plan.requests.size(),
 			   plan.deviceRequests, plan.ruleRequests);
 	if (!plan.diagnostics.empty())
 		out += fmt::format(", {} configuration warnings", plan.diagnostics.size());
@@ -121,7 +121,7 @@ std::string planJson(const BootPlan &plan)
 	for (const PlannedModule &m : plan.graph.modules) {
 		nlohmann::ordered_json j;
 		j["name"] = m.name;
-		j["action"] = actionName(m.action);
+		j["action"] = planWord(m.planned);
 		j["path"] = m.displayPath;
 		j["origins"] = m.origins;
 		j["after"] = afterNames(plan, m);

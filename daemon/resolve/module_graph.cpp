@@ -13,23 +13,6 @@
 
 namespace modloadd {
 
-std::string_view actionName(Action action)
-{
-	switch (action) {
-	case Action::Insert:
-		return "insert";
-	case Action::Builtin:
-		return "builtin";
-	case Action::Loaded:
-		return "loaded";
-	case Action::Blacklisted:
-		return "blacklisted";
-	case Action::Missing:
-		return "missing";
-	}
-	return "unknown";
-}
-
 namespace {
 
 constexpr const char *kForbiddenReason =
@@ -51,21 +34,19 @@ public:
 
 	void request(const Request &req)
 	{
-		int err = 0;
-		std::vector<std::string> found = index_.lookup(req.name, err);
-		if (found.empty()) {
+		auto found = index_.lookup(req.name);
+		if (!found || found->empty()) {
 			if (req.fromDevice())
 				return; // a device without a driver module: the usual case
 			size_t n = node("missing:" + normalizeModuleName(req.name), req.name);
-			nodes_[n].action = Action::Missing;
-			nodes_[n].reason =
-				err < 0 ? fmt::format("lookup failed: {}", strerror(-err))
-					: fmt::format("no module or alias '{}' in {}", req.name,
-						      index_.tree().displayDir);
+			nodes_[n].planned = OutcomeKind::NotFound;
+			nodes_[n].reason = !found ? found.error().message
+						  : fmt::format("no module or alias '{}' in {}",
+								req.name, index_.tree().displayDir);
 			addUnique(nodes_[n].origins, req.origin);
 			return;
 		}
-		for (const std::string &name : found) {
+		for (const std::string &name : *found) {
 			size_t n = node(name, name);
 			addUnique(nodes_[n].origins, req.origin);
 			DeviceRef device{req.devpath, req.modalias};
@@ -95,7 +76,7 @@ public:
 				nodes_[n].path = info->path;
 				nodes_[n].displayPath = info->displayPath;
 			}
-			nodes_[n].action = Action::Blacklisted;
+			nodes_[n].planned = OutcomeKind::Blacklisted;
 			const std::string &name = nodes_[n].name;
 			nodes_[n].reason = options_.forbidden.count(name) ? kForbiddenReason
 					   : options_.blacklist.count(name)
@@ -105,8 +86,9 @@ public:
 		for (auto &[waiter, target] : softEdges_) {
 			auto &edges = nodes_[waiter].waitsFor;
 			bool present =
-				std::any_of(edges.begin(), edges.end(),
-					    [&](const JobEdge &e) { return e.job == target; });
+				std::any_of(edges.begin(), edges.end(), [&](const ModuleEdge &e) {
+					return e.module == target;
+				});
 			if (!present && !waits(target, waiter))
 				edges.push_back({target, false});
 		}
@@ -146,7 +128,7 @@ private:
 			PlannedModule &m = nodes_[n];
 			const ModuleInfo *info = index_.info(m.name);
 			if (!info) {
-				m.action = Action::Missing;
+				m.planned = OutcomeKind::NotFound;
 				m.reason = fmt::format(
 					"no file for module '{}' in {} (stale modules.dep?)",
 					m.name, index_.tree().displayDir);
@@ -157,25 +139,25 @@ private:
 			m.options = info->options;
 			if (options_.live.count(m.name)) {
 				// Live: its dependencies are too, and modprobe stops here.
-				m.action = Action::Loaded;
+				m.planned = OutcomeKind::AlreadyLoaded;
 				continue;
 			}
 			if (options_.forbidden.count(m.name)) {
 				// Inserting would only earn EPERM; its users inherit the refusal.
-				m.action = Action::Blacklisted;
+				m.planned = OutcomeKind::Blacklisted;
 				m.reason = "the kernel refuses it (module_blacklist= on the "
 					   "command line)";
 				continue;
 			}
 			if (info->builtin) {
-				m.action = Action::Builtin;
+				m.planned = OutcomeKind::Builtin;
 				continue;
 			}
 			if (!info->installCommand.empty()) {
 				if (options_.allowInstallCommands) {
 					m.installCommand = info->installCommand;
 				} else {
-					m.action = Action::Blacklisted;
+					m.planned = OutcomeKind::Blacklisted;
 					m.reason = fmt::format(
 						"modprobe.d has an install command for it ('{}'), "
 						"not run (InstallCommands=deny)",
@@ -242,8 +224,8 @@ private:
 				return true;
 			if (!seen.insert(n).second)
 				continue;
-			for (const JobEdge &e : nodes_[n].waitsFor)
-				stack.push_back(e.job);
+			for (const ModuleEdge &e : nodes_[n].waitsFor)
+				stack.push_back(e.module);
 		}
 		return false;
 	}
@@ -253,20 +235,20 @@ private:
 	static void markBlockedDependents(ModuleGraph &graph)
 	{
 		for (PlannedModule &m : graph.modules) {
-			if (m.action != Action::Insert)
+			if (!m.toInsert())
 				continue;
-			for (const JobEdge &e : m.waitsFor) {
-				const PlannedModule &dep = graph.modules[e.job];
+			for (const ModuleEdge &e : m.waitsFor) {
+				const PlannedModule &dep = graph.modules[e.module];
 				if (!e.hard)
 					continue;
-				if (dep.action == Action::Blacklisted) {
-					m.action = Action::Blacklisted;
+				if (dep.planned == OutcomeKind::Blacklisted) {
+					m.planned = OutcomeKind::Blacklisted;
 					m.reason = fmt::format("dependency '{}' blacklisted",
 							       dep.name);
 					break;
 				}
-				if (dep.action == Action::Missing ||
-				    (dep.action == Action::Insert && !dep.reason.empty())) {
+				if (dep.planned == OutcomeKind::NotFound ||
+				    (dep.toInsert() && !dep.reason.empty())) {
 					m.reason = fmt::format(
 						"will fail: dependency '{}' cannot load", dep.name);
 					break;
@@ -282,8 +264,8 @@ private:
 		std::vector<std::vector<size_t>> dependents(count);
 		std::vector<size_t> indegree(count, 0);
 		for (size_t i = 0; i < count; i++)
-			for (const JobEdge &e : nodes_[i].waitsFor) {
-				dependents[e.job].push_back(i);
+			for (const ModuleEdge &e : nodes_[i].waitsFor) {
+				dependents[e.module].push_back(i);
 				indegree[i]++;
 			}
 		std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
@@ -312,8 +294,8 @@ private:
 		graph.modules.reserve(count);
 		for (size_t i : order) {
 			PlannedModule m = std::move(nodes_[i]);
-			for (JobEdge &e : m.waitsFor)
-				e.job = position[e.job];
+			for (ModuleEdge &e : m.waitsFor)
+				e.module = position[e.module];
 			graph.modules.push_back(std::move(m));
 		}
 		markBlockedDependents(graph);
@@ -340,42 +322,6 @@ ModuleGraph buildModuleGraph(ModuleIndex &index, const std::vector<Request> &req
 	for (const Request &r : requests)
 		builder.request(r);
 	return builder.finish();
-}
-
-std::vector<Job> toJobs(const ModuleGraph &graph)
-{
-	std::vector<Job> jobs;
-	jobs.reserve(graph.modules.size());
-	for (const PlannedModule &m : graph.modules) {
-		Job j{m.name, m.waitsFor, std::nullopt};
-		switch (m.action) {
-		case Action::Insert:
-			break;
-		case Action::Builtin:
-			j.settled = Outcome{OutcomeKind::Builtin, 0, {}, {}};
-			break;
-		case Action::Loaded:
-			j.settled = Outcome{OutcomeKind::AlreadyLoaded, 0, {}, {}};
-			break;
-		case Action::Blacklisted:
-			j.settled = Outcome{OutcomeKind::Blacklisted, 0, m.reason, {}};
-			break;
-		case Action::Missing:
-			j.settled = Outcome{OutcomeKind::NotFound, ENOENT, m.reason, {}};
-			break;
-		}
-		jobs.push_back(std::move(j));
-	}
-	return jobs;
-}
-
-std::vector<LoadJob> toLoadJobs(const ModuleGraph &graph)
-{
-	std::vector<LoadJob> jobs;
-	jobs.reserve(graph.modules.size());
-	for (const PlannedModule &m : graph.modules)
-		jobs.push_back({m.name, m.path, m.options, m.installCommand});
-	return jobs;
 }
 
 } // namespace modloadd

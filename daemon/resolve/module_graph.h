@@ -1,9 +1,8 @@
 // Requests resolved into the modules to load and what each one waits for.
 #pragma once
 
+#include "base/outcome.h"
 #include "base/request.h"
-#include "load/backend.h"
-#include "load/scheduler.h"
 #include "resolve/module_index.h"
 
 #include <set>
@@ -12,9 +11,11 @@
 
 namespace modloadd {
 
-enum class Action { Insert, Builtin, Loaded, Blacklisted, Missing };
-
-std::string_view actionName(Action action); // insert, builtin, loaded, blacklisted, missing
+// One module waiting for another.
+struct ModuleEdge {
+	size_t module;	  // index into ModuleGraph::modules, always an earlier one
+	bool hard = true; // a modules.dep dependency (its failure is ours), else a softdep: order
+};
 
 struct DeviceRef {
 	std::string devpath;
@@ -23,16 +24,21 @@ struct DeviceRef {
 };
 
 struct PlannedModule {
-	std::string name; // module name; for Missing, the request as written
-	Action action = Action::Insert;
-	std::string path;	 // .ko with root prefix (Insert)
+	std::string name; // module name; for NotFound, the request as written
+	// What the plan expects: Inserted when it will be attempted; any other kind is decided
+	// now (Builtin, AlreadyLoaded, Blacklisted, NotFound) and never attempted.
+	OutcomeKind planned = OutcomeKind::Inserted;
+	std::string path;	 // .ko with root prefix
 	std::string displayPath; // as the target system sees it
 	std::string options;
 	std::string installCommand;	  // run instead of inserting (only when allowed)
 	std::vector<std::string> origins; // "x.conf:3", "kernel-cmdline", "dependency of y", ...
 	std::vector<DeviceRef> devices;	  // the devices that asked for it, when any
-	std::vector<JobEdge> waitsFor;	  // indices into ModuleGraph::modules, all earlier
-	std::string reason;		  // why it is Blacklisted or Missing
+	std::vector<ModuleEdge> waitsFor;
+	// Why it is Blacklisted or NotFound; for one to insert, why it will fail (a dependency).
+	std::string reason;
+
+	bool toInsert() const { return planned == OutcomeKind::Inserted; }
 };
 
 struct ModuleGraph {
@@ -52,9 +58,5 @@ struct ResolveOptions {
 // merged into one graph in which every module appears once.
 ModuleGraph buildModuleGraph(ModuleIndex &index, const std::vector<Request> &requests,
 			     const ResolveOptions &options);
-
-// The scheduler's and the workers' views of the graph (same indices).
-std::vector<Job> toJobs(const ModuleGraph &graph);
-std::vector<LoadJob> toLoadJobs(const ModuleGraph &graph);
 
 } // namespace modloadd

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 
@@ -34,8 +35,7 @@ bool ModuleIndex::stale() const
 	return kmod_validate_resources(ctx_.get()) != KMOD_RESOURCES_OK;
 }
 
-std::optional<ModuleIndex> ModuleIndex::open(std::string_view root, const KernelTree &tree,
-					     std::string &error)
+Result<ModuleIndex> ModuleIndex::open(std::string_view root, const KernelTree &tree)
 {
 	std::vector<std::string> configDirs;
 	for (std::string_view d : kModprobeDirs)
@@ -46,36 +46,30 @@ std::optional<ModuleIndex> ModuleIndex::open(std::string_view root, const Kernel
 	configPaths.push_back(nullptr);
 
 	KmodContext ctx(kmod_new(tree.dir.c_str(), configPaths.data()));
-	if (!ctx) {
-		error = fmt::format("cannot create a libkmod context for {}", tree.dir);
-		return std::nullopt;
-	}
+	if (!ctx)
+		return Error{-ENOMEM,
+			     fmt::format("cannot create a libkmod context for {}", tree.dir)};
 	// Loading the indexes up front turns every lookup into an mmap'ed search.
 	int r = kmod_load_resources(ctx.get());
-	if (r < 0) {
-		error = fmt::format("cannot load the module indexes in {}: {} (run depmod?)",
-				    tree.dir, strerror(-r));
-		return std::nullopt;
-	}
+	if (r < 0)
+		return Error{r,
+			     fmt::format("cannot load the module indexes in {}: {} (run depmod?)",
+					 tree.dir, strerror(-r))};
 	ModuleIndex index(std::move(ctx), tree, std::string(root));
-	kmod_config_iter *it = kmod_config_get_blacklists(index.ctx_.get());
-	while (it && kmod_config_iter_next(it))
-		index.blacklist_.insert(normalizeModuleName(kmod_config_iter_get_key(it)));
-	kmod_config_iter_free_iter(it);
+	KmodConfigIter it(kmod_config_get_blacklists(index.ctx_.get()));
+	while (it && kmod_config_iter_next(it.get()))
+		index.blacklist_.insert(normalizeModuleName(kmod_config_iter_get_key(it.get())));
 	return index;
 }
 
-std::vector<std::string> ModuleIndex::lookup(std::string_view nameOrAlias, int &err)
+Result<std::vector<std::string>> ModuleIndex::lookup(std::string_view nameOrAlias)
 {
-	err = 0;
 	kmod_list *raw = nullptr;
 	std::string key(nameOrAlias);
 	int r = kmod_module_new_from_lookup(ctx_.get(), key.c_str(), &raw);
 	KmodList list(raw);
-	if (r < 0) {
-		err = r;
-		return {};
-	}
+	if (r < 0)
+		return Error{r, fmt::format("lookup failed: {}", strerror(-r))};
 	std::vector<std::string> out;
 	kmod_list *l;
 	kmod_list_foreach(l, list.get())

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/handles.h"
+#include "base/result.h"
 #include "system/kernel_tree.h"
 
 #include <map>
@@ -30,13 +31,12 @@ struct ModuleInfo {
 class ModuleIndex {
 public:
 	// modprobe.d is read from the root's /etc, /run, /usr/local/lib, /lib and /usr/lib.
-	static std::optional<ModuleIndex> open(std::string_view root, const KernelTree &tree,
-					       std::string &error);
+	static Result<ModuleIndex> open(std::string_view root, const KernelTree &tree);
 
 	// Module names a name, alias or modalias stands for (modprobe's lookup order: modprobe.d
-	// aliases, modules.dep names, modules.alias, modules.builtin). Empty when none; -errno in
-	// `err` when the lookup itself failed.
-	std::vector<std::string> lookup(std::string_view nameOrAlias, int &err);
+	// aliases, modules.dep names, modules.alias, modules.builtin). Empty when none; an Error
+	// when the lookup itself failed.
+	Result<std::vector<std::string>> lookup(std::string_view nameOrAlias);
 
 	// Everything known about one module (memoised); nullopt when kmod has no such module.
 	const ModuleInfo *info(const std::string &moduleName);

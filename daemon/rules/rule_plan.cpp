@@ -1,8 +1,6 @@
 // Testing all rules at once, for a plan.
 #include "rules/rule_plan.h"
 
-#include "resolve/module_index.h"
-
 namespace modloadd {
 
 std::vector<RuleOutcome> evaluateRules(RuleBook &book, const DeviceSet &devices,
@@ -17,15 +15,6 @@ std::vector<RuleOutcome> evaluateRules(RuleBook &book, const DeviceSet &devices,
 		out.push_back(std::move(o));
 	}
 	return out;
-}
-
-ModuleCatalog moduleCatalog(ModuleIndex &index)
-{
-	return {[&index] { return index.allModules(); },
-		[&index](const std::string &name) {
-			int err = 0;
-			return !index.lookup(name, err).empty();
-		}};
 }
 
 } // namespace modloadd

@@ -9,8 +9,6 @@
 
 namespace modloadd {
 
-class ModuleIndex;
-
 // One rule, tested.
 struct RuleOutcome {
 	Rule rule;
@@ -26,9 +24,5 @@ struct RuleOutcome {
 // rules that hold over CATALOG. Fires nothing: BOOK is left as it was.
 std::vector<RuleOutcome> evaluateRules(RuleBook &book, const DeviceSet &devices,
 				       const ModuleCatalog &catalog);
-
-// The catalog of INDEX: the modules of its modules.dep, and the names and aliases it resolves.
-// Borrows INDEX, which must outlive the catalog and stay on the thread that uses it.
-ModuleCatalog moduleCatalog(ModuleIndex &index);
 
 } // namespace modloadd

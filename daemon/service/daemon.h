@@ -1,14 +1,23 @@
-// The daemon's run: the start (the static lists, the rules, the devices present), then the
-// event loop until SIGTERM or SIGINT: finished insertions, uevents, reloads (SIGHUP, changes in
-// the configuration directories), the ready bound, the watchdog.
+// The daemon's run: the start (the static lists, the rules, the walk of sysfs), then the event
+// loop until SIGTERM or SIGINT: finished insertions, devices, reloads, the ready bound, the
+// watchdog. With `once`, the loop ends when the devices present have settled.
 #pragma once
 
 #include "base/journal.h"
 #include "config/settings.h"
+#include "load/backend.h"
+#include "service/boot_plan.h"
+#include "service/device_intake.h"
+#include "service/event_loop.h"
+#include "service/load_run.h"
+#include "service/reload.h"
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace modloadd {
 
@@ -20,9 +29,63 @@ struct DaemonOptions {
 	std::function<void(Settings &)> overrides = [](Settings &) {};
 };
 
-// Runs the daemon; returns the process's exit status. The caller has blocked SIGTERM, SIGINT
-// and SIGHUP in every thread (the event loop takes them) and applied the overrides to
-// `settings`.
-int runDaemon(const DaemonOptions &options, Settings settings, Journal &journal);
+// One per process, on the main thread. The caller has blocked SIGTERM, SIGINT and SIGHUP in
+// every thread (the event loop takes them) and applied the overrides to the settings.
+class Daemon {
+public:
+	Daemon(DaemonOptions options, Settings settings, Journal &journal);
+	~Daemon();
+	Daemon(const Daemon &) = delete;
+	Daemon &operator=(const Daemon &) = delete;
+
+	// Starts and serves; returns the process's exit status: 0, or 1 when the start failed or
+	// the event loop did; with `once`, 1 when a module failed or the run was interrupted.
+	int run();
+
+	// What the run did so far (nullptr before the start).
+	const LoadRun *loadRun() const { return run_.get(); }
+	bool ready() const { return ready_; }
+
+private:
+	bool start();
+	Status listen();
+	void submitStatic();
+	void onColdplug(bool wait = false);
+	void onUevents();
+	void onRescan();
+	void onReadyTimeout();
+	size_t fireRules(RuleScope scope);
+	size_t takeDevices(DeviceBatch batch);
+	size_t reread();
+	void applySettings(Settings fresh);
+	void afterProgress();
+	void becomeReady(bool bounded);
+	std::string status() const;
+	int stop(int loopResult);
+
+	DaemonOptions options_;
+	Settings settings_;
+	Journal &journal_;
+	std::optional<EventLoop> loop_;
+	std::optional<BootPlanner> planner_;
+	std::unique_ptr<Backend> backend_;
+	std::unique_ptr<LoadRun> run_;
+	std::unique_ptr<DeviceIntake> devices_;
+	std::unique_ptr<Reloader> reloader_;
+	std::vector<SdEventSource> sources_; // for the daemon's life: signals, fds
+	SdEventSource coldplugSource_;
+	SdEventSource readyBound_;
+	SdEventSource rescan_; // a pending rescan
+	bool coldplugged_ = false;
+	bool ready_ = false;
+
+	// Where the time before the first insertions goes, for whoever tunes the boot.
+	struct StartTimes {
+		std::chrono::steady_clock::time_point begun = std::chrono::steady_clock::now();
+		double staticMs = 0, firstDeviceMs = 0, scanMs = 0;
+		size_t staticRequests = 0, deviceRequests = 0, queued = 0;
+		double since() const;
+	} times_;
+};
 
 } // namespace modloadd

@@ -4,6 +4,7 @@
 #include "base/strings.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fmt/format.h>
 #include <set>
@@ -39,15 +40,13 @@ std::optional<std::string> runningKernelVersion()
 	return std::string(u.release);
 }
 
-std::optional<KernelTree>
-findKernelTree(std::string_view root, const std::optional<std::string> &version, std::string &error)
+Result<KernelTree> findKernelTree(std::string_view root, const std::optional<std::string> &version)
 {
 	if (version) {
 		if (auto t = treeFor(root, *version))
-			return t;
-		error = fmt::format("no module directory for kernel {} under {}", *version,
-				    rootedPath(root, "/lib/modules"));
-		return std::nullopt;
+			return *t;
+		return Error{-ENOENT, fmt::format("no module directory for kernel {} under {}",
+						  *version, rootedPath(root, "/lib/modules"))};
 	}
 
 	// Merged-/usr systems show the same versions twice; a set keeps each once.
@@ -62,20 +61,21 @@ findKernelTree(std::string_view root, const std::optional<std::string> &version,
 		}
 	}
 	if (versions.size() == 1)
-		return treeFor(root, *versions.begin());
+		if (auto t = treeFor(root, *versions.begin()))
+			return *t;
 
 	if (auto running = runningKernelVersion())
 		if (auto t = treeFor(root, *running))
-			return t;
+			return *t;
 	if (versions.empty())
-		error = fmt::format("no kernel module tree (with modules.dep) under {}",
-				    rootedPath(root, "/lib/modules"));
-	else
-		error = fmt::format("several kernels under {} ({}) and none is the running one; "
-				    "choose with --kernel",
-				    rootedPath(root, "/lib/modules"),
-				    fmt::join(versions.begin(), versions.end(), ", "));
-	return std::nullopt;
+		return Error{-ENOENT,
+			     fmt::format("no kernel module tree (with modules.dep) under {}",
+					 rootedPath(root, "/lib/modules"))};
+	return Error{-EINVAL,
+		     fmt::format("several kernels under {} ({}) and none is the running one; "
+				 "choose with --kernel",
+				 rootedPath(root, "/lib/modules"),
+				 fmt::join(versions.begin(), versions.end(), ", "))};
 }
 
 } // namespace modloadd

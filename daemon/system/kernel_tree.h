@@ -1,6 +1,8 @@
 // Which kernel's modules: the directory libkmod reads, under an optional root.
 #pragma once
 
+#include "base/result.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,9 +19,7 @@ struct KernelTree {
 std::optional<std::string> runningKernelVersion();
 
 // ROOT/lib/modules/VERSION, else ROOT/usr/lib/modules/VERSION. Without a version: the only one
-// installed under the root, else the running kernel's (uname -r). On failure, `error` says why.
-std::optional<KernelTree> findKernelTree(std::string_view root,
-					 const std::optional<std::string> &version,
-					 std::string &error);
+// installed under the root, else the running kernel's (uname -r).
+Result<KernelTree> findKernelTree(std::string_view root, const std::optional<std::string> &version);
 
 } // namespace modloadd

@@ -77,11 +77,9 @@ bool once(bool &seen)
 	return first;
 }
 
-std::optional<Uevent> refuse(UeventDrop &drop, std::string &why, UeventDrop kind, std::string text)
+UeventRefusal refuse(UeventDrop kind, std::string why)
 {
-	drop = kind;
-	why = std::move(text);
-	return std::nullopt;
+	return {kind, std::move(why)};
 }
 
 // The NUL-separated fields of `block`, which must end with a NUL and hold no empty field (the
@@ -111,8 +109,7 @@ bool splitNulFields(std::string_view block, std::vector<std::string_view> &field
 
 // KEY=VALUE fields into `ev`: ACTION, DEVPATH and SEQNUM must be there, once each. The
 // modalias is taken as sent (less the cpu's newline); checkModalias() judges it.
-std::optional<Uevent> parseProperties(const std::vector<std::string_view> &fields, size_t first,
-				      UeventDrop &drop, std::string &why)
+ParsedUevent parseProperties(const std::vector<std::string_view> &fields, size_t first)
 {
 	Uevent ev;
 	bool haveAction = false, haveDevpath = false, haveSeqnum = false, haveSubsystem = false;
@@ -122,38 +119,36 @@ std::optional<Uevent> parseProperties(const std::vector<std::string_view> &field
 		std::string_view field = fields[i];
 		size_t eq = field.find('=');
 		if (eq == std::string_view::npos || eq == 0)
-			return refuse(drop, why, UeventDrop::Malformed,
+			return refuse(UeventDrop::Malformed,
 				      fmt::format("field {} is not KEY=VALUE", i));
 		std::string_view key = field.substr(0, eq);
 		std::string_view value = field.substr(eq + 1);
 		for (char c : key)
 			if (!printableNoSpace(c))
-				return refuse(drop, why, UeventDrop::Malformed,
+				return refuse(UeventDrop::Malformed,
 					      fmt::format("field {} has a bad key", i));
 		// The identity of the event must be unambiguous; a second copy of one of these
 		// means the message was not written by the kernel or udev.
 		if (key == "ACTION") {
 			if (!once(haveAction))
-				return refuse(drop, why, UeventDrop::Malformed, "duplicate ACTION");
+				return refuse(UeventDrop::Malformed, "duplicate ACTION");
 			ev.action = value;
 		} else if (key == "DEVPATH") {
 			if (!once(haveDevpath))
-				return refuse(drop, why, UeventDrop::Malformed,
-					      "duplicate DEVPATH");
+				return refuse(UeventDrop::Malformed, "duplicate DEVPATH");
 			ev.devpath = value;
 		} else if (key == "SUBSYSTEM") {
 			if (!once(haveSubsystem))
-				return refuse(drop, why, UeventDrop::Malformed,
-					      "duplicate SUBSYSTEM");
+				return refuse(UeventDrop::Malformed, "duplicate SUBSYSTEM");
 			ev.subsystem = value;
 		} else if (key == "SEQNUM") {
 			if (!once(haveSeqnum))
-				return refuse(drop, why, UeventDrop::Malformed, "duplicate SEQNUM");
+				return refuse(UeventDrop::Malformed, "duplicate SEQNUM");
 			auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(),
 							 ev.seqnum, 10);
 			if (value.empty() || ec != std::errc() ||
 			    end != value.data() + value.size() || ev.seqnum == 0)
-				return refuse(drop, why, UeventDrop::Malformed, "bad SEQNUM");
+				return refuse(UeventDrop::Malformed, "bad SEQNUM");
 		} else if (key == "DEVTYPE" && !haveDevtype) {
 			haveDevtype = true;
 			ev.devtype = value;
@@ -164,26 +159,24 @@ std::optional<Uevent> parseProperties(const std::vector<std::string_view> &field
 		ev.properties.emplace_back(key, value);
 	}
 	if (!haveAction || ev.action.empty())
-		return refuse(drop, why, UeventDrop::Malformed, "no ACTION");
+		return refuse(UeventDrop::Malformed, "no ACTION");
 	if (!haveDevpath)
-		return refuse(drop, why, UeventDrop::Malformed, "no DEVPATH");
+		return refuse(UeventDrop::Malformed, "no DEVPATH");
 	if (!haveSeqnum)
-		return refuse(drop, why, UeventDrop::Malformed, "no SEQNUM");
+		return refuse(UeventDrop::Malformed, "no SEQNUM");
 	if (!validDevpath(ev.devpath))
-		return refuse(drop, why, UeventDrop::Malformed, "bad DEVPATH");
+		return refuse(UeventDrop::Malformed, "bad DEVPATH");
 	ev.modalias = stripTrailingNewlines(modaliasValue);
 	return ev;
 }
 
 // The last check, once the message's structure is known to be sound: a malformed message is
 // malformed whatever its modalias.
-std::optional<Uevent> checkModalias(std::optional<Uevent> ev, UeventDrop &drop, std::string &why)
+ParsedUevent checkModalias(Uevent ev)
 {
-	if (!ev->modalias.empty() && !validModalias(ev->modalias))
-		return refuse(drop, why, UeventDrop::BadModalias,
-			      fmt::format("bad MODALIAS ({} bytes)", ev->modalias.size()));
-	drop = UeventDrop::None;
-	why.clear();
+	if (!ev.modalias.empty() && !validModalias(ev.modalias))
+		return refuse(UeventDrop::BadModalias,
+			      fmt::format("bad MODALIAS ({} bytes)", ev.modalias.size()));
 	return ev;
 }
 
@@ -204,53 +197,51 @@ std::string_view Uevent::kernelName() const
 	return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-std::optional<Uevent> parseKernelUevent(std::string_view message, UeventDrop &drop,
-					std::string &why)
+ParsedUevent parseKernelUevent(std::string_view message)
 {
 	if (message.empty())
-		return refuse(drop, why, UeventDrop::Malformed, "empty message");
+		return refuse(UeventDrop::Malformed, "empty message");
 	std::vector<std::string_view> fields;
 	std::string reason;
 	if (!splitNulFields(message, fields, reason))
-		return refuse(drop, why, UeventDrop::Malformed, std::move(reason));
+		return refuse(UeventDrop::Malformed, std::move(reason));
 	std::string_view header = fields[0];
 	size_t at = header.find('@');
 	if (at == std::string_view::npos)
-		return refuse(drop, why, UeventDrop::Malformed, "no '@' in the header");
-	auto ev = parseProperties(fields, 1, drop, why);
+		return refuse(UeventDrop::Malformed, "no '@' in the header");
+	auto ev = parseProperties(fields, 1);
 	if (!ev)
 		return ev;
 	// The header is what in-kernel and BPF filters look at; a message whose header and
 	// fields disagree was not written by the kernel.
 	if (header.substr(0, at) != ev->action || header.substr(at + 1) != ev->devpath)
-		return refuse(drop, why, UeventDrop::Malformed,
-			      "header does not match ACTION@DEVPATH");
-	return checkModalias(std::move(ev), drop, why);
+		return refuse(UeventDrop::Malformed, "header does not match ACTION@DEVPATH");
+	return checkModalias(std::move(*ev));
 }
 
-std::optional<Uevent> parseUdevUevent(std::string_view message, UeventDrop &drop, std::string &why)
+ParsedUevent parseUdevUevent(std::string_view message)
 {
 	if (message.size() < kUdevFieldsEnd || message.substr(0, kUdevPrefix.size()) != kUdevPrefix)
-		return refuse(drop, why, UeventDrop::Malformed, "no libudev header");
+		return refuse(UeventDrop::Malformed, "no libudev header");
 	if (readBigEndianU32(message, kUdevMagicOffset) != kUdevMagic)
-		return refuse(drop, why, UeventDrop::Malformed, "wrong libudev magic");
+		return refuse(UeventDrop::Malformed, "wrong libudev magic");
 	uint64_t headerSize = readHostU32(message, kUdevHeaderSizeOffset);
 	uint64_t propertiesOff = readHostU32(message, kUdevPropertiesOffOffset);
 	uint64_t propertiesLen = readHostU32(message, kUdevPropertiesLenOffset);
 	// 64-bit sums: the 32-bit fields cannot overflow them.
 	if (headerSize < kUdevFieldsEnd || headerSize > message.size())
-		return refuse(drop, why, UeventDrop::Malformed, "bad header_size");
+		return refuse(UeventDrop::Malformed, "bad header_size");
 	if (propertiesOff < headerSize || propertiesLen == 0 ||
 	    propertiesOff + propertiesLen > message.size())
-		return refuse(drop, why, UeventDrop::Malformed, "properties outside the message");
+		return refuse(UeventDrop::Malformed, "properties outside the message");
 	std::vector<std::string_view> fields;
 	std::string reason;
 	if (!splitNulFields(message.substr(propertiesOff, propertiesLen), fields, reason))
-		return refuse(drop, why, UeventDrop::Malformed, std::move(reason));
-	auto ev = parseProperties(fields, 0, drop, why);
+		return refuse(UeventDrop::Malformed, std::move(reason));
+	auto ev = parseProperties(fields, 0);
 	if (!ev)
 		return ev;
-	return checkModalias(std::move(ev), drop, why);
+	return checkModalias(std::move(*ev));
 }
 
 Uevent ueventFromSysfs(std::string devpath, std::string subsystem, std::string_view ueventFileText)

@@ -1,6 +1,8 @@
 // Uevents as values: parsing the kernel's and udev's netlink messages and sysfs uevent files.
 #pragma once
 
+#include "base/result.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -29,6 +31,14 @@ struct Uevent {
 // Why a message was refused.
 enum class UeventDrop { None, Malformed, BadModalias };
 
+struct UeventRefusal {
+	UeventDrop kind = UeventDrop::Malformed;
+	std::string why; // a short reason: "duplicate SEQNUM", "bad MODALIAS (5000 bytes)"
+};
+
+// A message parsed, or why it was refused.
+using ParsedUevent = Result<Uevent, UeventRefusal>;
+
 // The longest modalias accepted: one below PATH_MAX. The kernel cannot produce more (a sysfs
 // attribute is at most a 4 KiB page with its newline, and a uevent's whole environment is 2 KiB),
 // and libkmod's alias normalisation writes a bracket expression into a PATH_MAX buffer without a
@@ -36,10 +46,8 @@ enum class UeventDrop { None, Malformed, BadModalias };
 inline constexpr size_t kMaxModaliasLength = 4095;
 
 // A kernel netlink message: "ACTION@DEVPATH\0KEY=VALUE\0...". Requires the header, NUL-separated
-// fields, ACTION, DEVPATH and SEQNUM present, header consistent with ACTION/DEVPATH. Returns
-// nullopt and sets `why` (a short reason) + `drop` when refused.
-std::optional<Uevent> parseKernelUevent(std::string_view message, UeventDrop &drop,
-					std::string &why);
+// fields, ACTION, DEVPATH and SEQNUM present, header consistent with ACTION/DEVPATH.
+ParsedUevent parseKernelUevent(std::string_view message);
 
 // The header udev puts before the properties of a message it sends on netlink group 2 (the
 // layout of libudev's monitor: integers in host order except the magic).
@@ -50,7 +58,7 @@ inline constexpr size_t kUdevHeaderSize = 40;	   // prefix, magic, 3 sizes, 4 fi
 // A message from udev's group ("libudev\0" + header with magic 0xfeedcafe in network byte
 // order, header_size, properties_off, properties_len) -> the same Uevent. The properties must
 // hold ACTION, DEVPATH and SEQNUM.
-std::optional<Uevent> parseUdevUevent(std::string_view message, UeventDrop &drop, std::string &why);
+ParsedUevent parseUdevUevent(std::string_view message);
 
 // A device's sysfs `uevent` file text (KEY=VALUE lines) for coldplug: action "add", seqnum 0.
 // The properties are ACTION, DEVPATH, SUBSYSTEM (when known), then the file's lines, as in the

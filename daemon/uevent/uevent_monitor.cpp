@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <fmt/format.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
@@ -50,44 +51,38 @@ template <typename Why> void UeventMonitor::reject(UeventRejection kind, Why why
 		observer_(kind, why());
 }
 
-std::optional<UeventMonitor> UeventMonitor::open(UeventSource source, size_t receiveBuffer,
-						 int &err)
+Result<UeventMonitor> UeventMonitor::open(UeventSource source, size_t receiveBuffer)
 {
+	auto failed = [](int r, std::string_view step) {
+		return Error{r, fmt::format("cannot open the uevent socket ({}): {}", step,
+					    strerror(-r))};
+	};
 	UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			     NETLINK_KOBJECT_UEVENT));
-	if (!fd.valid()) {
-		err = -errno;
-		return std::nullopt;
-	}
+	if (!fd.valid())
+		return failed(-errno, "socket");
 	// Without credentials on every datagram we could not tell the kernel from a forger.
-	if ((err = setIntOption(fd.get(), SO_PASSCRED, 1)) < 0)
-		return std::nullopt;
+	if (int r = setIntOption(fd.get(), SO_PASSCRED, 1); r < 0)
+		return failed(r, "SO_PASSCRED");
 	// SO_RCVBUF is capped by net.core.rmem_max (a few hundred KiB by default): a coldplug
 	// storm overflows that. SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the daemon has.
 	int size = static_cast<int>(std::min<size_t>(receiveBuffer, INT_MAX / 2));
-	if (setIntOption(fd.get(), SO_RCVBUFFORCE, size) < 0 &&
-	    (err = setIntOption(fd.get(), SO_RCVBUF, size)) < 0)
-		return std::nullopt;
+	if (setIntOption(fd.get(), SO_RCVBUFFORCE, size) < 0)
+		if (int r = setIntOption(fd.get(), SO_RCVBUF, size); r < 0)
+			return failed(r, "SO_RCVBUF");
 
 	sockaddr_nl addr{};
 	addr.nl_family = AF_NETLINK;
 	addr.nl_groups = source == UeventSource::Kernel ? kKernelGroup : kUdevGroup;
-	if (::bind(fd.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) < 0) {
-		err = -errno;
-		return std::nullopt;
-	}
+	if (::bind(fd.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) < 0)
+		return failed(-errno, "bind");
 	socklen_t len = sizeof(addr);
-	if (::getsockname(fd.get(), reinterpret_cast<sockaddr *>(&addr), &len) < 0) {
-		err = -errno;
-		return std::nullopt;
-	}
+	if (::getsockname(fd.get(), reinterpret_cast<sockaddr *>(&addr), &len) < 0)
+		return failed(-errno, "getsockname");
 	int granted = 0;
 	len = sizeof(granted);
-	if (::getsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &granted, &len) < 0) {
-		err = -errno;
-		return std::nullopt;
-	}
-	err = 0;
+	if (::getsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &granted, &len) < 0)
+		return failed(-errno, "SO_RCVBUF");
 	return UeventMonitor(std::move(fd), source, static_cast<size_t>(granted), addr.nl_pid);
 }
 
@@ -155,15 +150,13 @@ bool UeventMonitor::drain(const std::function<void(Uevent &&)> &onEvent)
 
 void UeventMonitor::handle(std::string_view message, const std::function<void(Uevent &&)> &onEvent)
 {
-	UeventDrop drop = UeventDrop::None;
-	std::string why;
-	auto ev = source_ == UeventSource::Kernel ? parseKernelUevent(message, drop, why)
-						  : parseUdevUevent(message, drop, why);
+	auto ev = source_ == UeventSource::Kernel ? parseKernelUevent(message)
+						  : parseUdevUevent(message);
 	if (!ev) {
-		bool badModalias = drop == UeventDrop::BadModalias;
+		bool badModalias = ev.error().kind == UeventDrop::BadModalias;
 		(badModalias ? counters_.badModalias : counters_.malformed)++;
 		reject(badModalias ? UeventRejection::BadModalias : UeventRejection::Malformed,
-		       [&] { return why; });
+		       [&] { return ev.error().why; });
 		return;
 	}
 	counters_.accepted++;

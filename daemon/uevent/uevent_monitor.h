@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/handles.h"
+#include "base/result.h"
 #include "uevent/uevent.h"
 
 namespace modloadd {
@@ -39,9 +40,8 @@ public:
 
 	// Opens, sets SO_PASSCRED, raises the receive buffer with SO_RCVBUFFORCE (falls back to
 	// SO_RCVBUF when not permitted) to `receiveBuffer` bytes, binds to the group.
-	// SOCK_NONBLOCK|SOCK_CLOEXEC. nullopt + -errno in err on failure.
-	static std::optional<UeventMonitor> open(UeventSource source, size_t receiveBuffer,
-						 int &err);
+	// SOCK_NONBLOCK|SOCK_CLOEXEC.
+	static Result<UeventMonitor> open(UeventSource source, size_t receiveBuffer);
 
 	int fd() const { return fd_.get(); }
 	UeventSource source() const { return source_; }

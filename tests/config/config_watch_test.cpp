@@ -18,9 +18,10 @@ using Dirs = std::vector<std::string>;
 
 ConfigWatch watchOf(const TempTree &t)
 {
-	int err = 0;
-	auto watch = ConfigWatch::open(t.root(), configurationKinds(), err);
-	INFO("inotify: " << err);
+	// The kinds the daemon watches: modules-load.d and the rules.
+	auto watch = ConfigWatch::open(
+		t.root(), {{"modules-load.d", ".conf"}, {"modloadd/rules.d", ".rules"}});
+	INFO((watch ? "" : watch.error().message));
 	REQUIRE(watch);
 	return std::move(*watch);
 }

@@ -1,5 +1,6 @@
 // Table-driven tests of the pure scheduler: each case is a small graph, a script of results,
 // and the outcomes and attempt order we should see.
+#include "load/insert_result.h"
 #include "load/scheduler.h"
 
 #include <catch2/catch.hpp>

@@ -2,6 +2,7 @@
 #include "report/message_ids.h"
 #include "report/outcome_report.h"
 #include "report/plan_output.h"
+#include "report/tally.h"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -122,7 +123,7 @@ TEST_CASE("given a plan, we should print JSON with the documented shape in load 
 	PlannedModule top = module("top", {"/etc/modules-load.d/t.conf:1"});
 	top.waitsFor = {{0, true}};
 	PlannedModule gone = module("gone", {"kernel-cmdline"});
-	gone.action = Action::Missing;
+	gone.planned = OutcomeKind::NotFound;
 	gone.reason = "no module or alias 'gone'";
 	plan.graph.modules = {base, top, gone};
 	plan.diagnostics = {{"/etc/modules-load.d/t.conf", 2, "bad \xff line, ignoring"}};

@@ -31,18 +31,18 @@ struct Debian {
 			exit(77);
 		}
 		root = env;
-		std::string error;
-		auto t = findKernelTree(root, std::nullopt, error);
+		auto t = findKernelTree(root, std::nullopt);
 		if (!t) {
-			fmt::print(stderr, "{}\n", error);
+			fmt::print(stderr, "{}\n", t.error().message);
 			abort();
 		}
 		tree = *t;
-		index = ModuleIndex::open(emptyConfig.root(), tree, error);
-		if (!index) {
-			fmt::print(stderr, "{}\n", error);
+		auto opened = ModuleIndex::open(emptyConfig.root(), tree);
+		if (!opened) {
+			fmt::print(stderr, "{}\n", opened.error().message);
 			abort();
 		}
+		index.emplace(std::move(*opened));
 	}
 
 	ModuleGraph graph(const std::string &name)
@@ -138,9 +138,9 @@ TEST_CASE("given 60 names and aliases, we should insert exactly what modprobe in
 		INFO(m.output);
 		REQUIRE(m.status == 0);
 		auto g = d.graph(name);
-		CHECK(withAction(g, Action::Insert) ==
+		CHECK(planned(g, OutcomeKind::Inserted) ==
 		      std::set<std::string>(m.inserts.begin(), m.inserts.end()));
-		CHECK(withAction(g, Action::Builtin) == m.builtins);
+		CHECK(planned(g, OutcomeKind::Builtin) == m.builtins);
 		CHECK(isLoadOrder(g));
 		compared++;
 	}
@@ -157,7 +157,7 @@ TEST_CASE("given each plan, we should load every module after all of its modules
 		for (size_t i = 0; i < g.modules.size(); i++)
 			position[g.modules[i].name] = i;
 		for (size_t i = 0; i < g.modules.size(); i++) {
-			if (g.modules[i].action != Action::Insert)
+			if (g.modules[i].planned != OutcomeKind::Inserted)
 				continue;
 			const ModuleInfo *info = d.index->info(g.modules[i].name);
 			REQUIRE(info);
@@ -180,7 +180,7 @@ TEST_CASE("given names this kernel does not have, we should say missing as modpr
 		CHECK(m.status != 0);
 		auto g = d.graph(name);
 		REQUIRE(g.modules.size() == 1);
-		CHECK(g.modules[0].action == Action::Missing);
+		CHECK(g.modules[0].planned == OutcomeKind::NotFound);
 	}
 }
 
@@ -192,6 +192,6 @@ TEST_CASE("given the whole tree, we should plan every module once in a valid ord
 		all.push_back({n, "test"});
 	auto g = buildModuleGraph(*d.index, all, {});
 	CHECK(g.modules.size() >= all.size());
-	CHECK(withAction(g, Action::Insert).size() == all.size());
+	CHECK(planned(g, OutcomeKind::Inserted).size() == all.size());
 	CHECK(isLoadOrder(g));
 }

@@ -1,6 +1,7 @@
 // Resolution against a real module tree built from the fixture modules (cc -c, depmod -b),
 // judged against modprobe --show-depends on the same tree.
-#include "resolve/boot_plan.h"
+#include "load/insert_result.h"
+#include "load/loader.h"
 #include "resolve/module_graph.h"
 #include "resolve/module_index.h"
 #include "tree_support.h"
@@ -18,10 +19,9 @@ struct Root : FixtureRoot {
 	Root() { dir.mkdir("/etc/modprobe.d"); }
 	ModuleGraph graph(const std::vector<std::string> &names, ResolveOptions options = {})
 	{
-		std::string error;
-		auto tree = findKernelTree(dir.root(), std::string(kFixtureKernel), error);
+		auto tree = findKernelTree(dir.root(), std::string(kFixtureKernel));
 		REQUIRE(tree);
-		auto index = ModuleIndex::open(dir.root(), *tree, error);
+		auto index = ModuleIndex::open(dir.root(), *tree);
 		REQUIRE(index);
 		std::vector<Request> requests;
 		for (const std::string &n : names)
@@ -42,8 +42,8 @@ const PlannedModule &find(const ModuleGraph &g, const std::string &name)
 std::vector<std::string> after(const ModuleGraph &g, const std::string &name)
 {
 	std::vector<std::string> out;
-	for (const JobEdge &e : find(g, name).waitsFor)
-		out.push_back(g.modules[e.job].name);
+	for (const ModuleEdge &e : find(g, name).waitsFor)
+		out.push_back(g.modules[e.module].name);
 	std::sort(out.begin(), out.end());
 	return out;
 }
@@ -62,7 +62,7 @@ TEST_CASE("given a chain of hard dependencies, we should load it deepest first")
 {
 	Root root;
 	auto g = root.graph({"fx_chain_a"});
-	CHECK(withAction(g, Action::Insert) ==
+	CHECK(planned(g, OutcomeKind::Inserted) ==
 	      std::set<std::string>{"fx_chain_a", "fx_chain_b", "fx_chain_c"});
 	CHECK(after(g, "fx_chain_a") == std::vector<std::string>{"fx_chain_b"});
 	CHECK(after(g, "fx_chain_b") == std::vector<std::string>{"fx_chain_c"});
@@ -86,22 +86,22 @@ TEST_CASE("given softdeps, we should load pre before and post after the module")
 {
 	Root root;
 	auto g = root.graph({"fx_soft"});
-	CHECK(withAction(g, Action::Insert) ==
+	CHECK(planned(g, OutcomeKind::Inserted) ==
 	      std::set<std::string>{"fx_soft", "fx_soft_pre", "fx_soft_post", "fx_soft_hard"});
 	CHECK(after(g, "fx_soft") == std::vector<std::string>{"fx_soft_hard", "fx_soft_pre"});
 	CHECK(after(g, "fx_soft_post") == std::vector<std::string>{"fx_soft"});
 	// Soft edges order but do not carry failure.
-	for (const JobEdge &e : find(g, "fx_soft").waitsFor)
-		CHECK(e.hard == (g.modules[e.job].name == "fx_soft_hard"));
+	for (const ModuleEdge &e : find(g, "fx_soft").waitsFor)
+		CHECK(e.hard == (g.modules[e.module].name == "fx_soft_hard"));
 }
 
 TEST_CASE("given a softdep cycle, we should load both once and not wait forever")
 {
 	Root root;
 	auto g = root.graph({"fx_cyc_x"});
-	CHECK(withAction(g, Action::Insert) == std::set<std::string>{"fx_cyc_x", "fx_cyc_y"});
+	CHECK(planned(g, OutcomeKind::Inserted) == std::set<std::string>{"fx_cyc_x", "fx_cyc_y"});
 	CHECK(isLoadOrder(g));
-	Scheduler s(toJobs(g));
+	Scheduler s(jobsOf(g));
 	size_t attempts = 0;
 	while (auto j = s.next()) {
 		attempts++;
@@ -114,15 +114,15 @@ TEST_CASE("given a softdep cycle, we should load both once and not wait forever"
 TEST_CASE("given aliases and modaliases, we should resolve them as modprobe does")
 {
 	Root root;
-	CHECK(withAction(root.graph({"pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00"}),
-			 Action::Insert) == std::set<std::string>{"fx_alias"});
-	CHECK(withAction(root.graph({"fs-fxfs"}), Action::Insert) ==
+	CHECK(planned(root.graph({"pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00"}),
+		      OutcomeKind::Inserted) == std::set<std::string>{"fx_alias"});
+	CHECK(planned(root.graph({"fs-fxfs"}), OutcomeKind::Inserted) ==
 	      std::set<std::string>{"fx_alias"});
-	CHECK(withAction(root.graph({"fx-twin"}), Action::Insert) ==
+	CHECK(planned(root.graph({"fx-twin"}), OutcomeKind::Inserted) ==
 	      std::set<std::string>{"fx_twin_a", "fx_twin_b"});
-	CHECK(withAction(root.graph({"dash-name"}), Action::Insert) ==
+	CHECK(planned(root.graph({"dash-name"}), OutcomeKind::Inserted) ==
 	      std::set<std::string>{"dash_name"});
-	CHECK(withAction(root.graph({"dash_name"}), Action::Insert) ==
+	CHECK(planned(root.graph({"dash_name"}), OutcomeKind::Inserted) ==
 	      std::set<std::string>{"dash_name"});
 }
 
@@ -130,9 +130,10 @@ TEST_CASE("given builtin modules and unknown names, we should not plan insertion
 {
 	Root root;
 	auto g = root.graph({"fixbuiltin", "fs-fxbuiltinfs", "no_such_module_anywhere"});
-	CHECK(withAction(g, Action::Builtin) == std::set<std::string>{"fixbuiltin"});
-	CHECK(withAction(g, Action::Missing) == std::set<std::string>{"no_such_module_anywhere"});
-	CHECK(withAction(g, Action::Insert).empty());
+	CHECK(planned(g, OutcomeKind::Builtin) == std::set<std::string>{"fixbuiltin"});
+	CHECK(planned(g, OutcomeKind::NotFound) ==
+	      std::set<std::string>{"no_such_module_anywhere"});
+	CHECK(planned(g, OutcomeKind::Inserted).empty());
 	CHECK(find(g, "fixbuiltin").origins ==
 	      std::vector<std::string>{"test:fixbuiltin", "test:fs-fxbuiltinfs"});
 }
@@ -153,13 +154,13 @@ TEST_CASE("given a modprobe.d blacklist, we should skip the requested module but
 	Root root;
 	root.dir.write("etc/modprobe.d/bl.conf", "blacklist fx_blk_victim\n");
 	auto g = root.graph({"fx_blk_victim"});
-	CHECK(withAction(g, Action::Blacklisted) == std::set<std::string>{"fx_blk_victim"});
+	CHECK(planned(g, OutcomeKind::Blacklisted) == std::set<std::string>{"fx_blk_victim"});
 	CHECK(find(g, "fx_blk_victim").reason == "blacklisted in modprobe.d");
-	CHECK(withAction(g, Action::Blacklisted).size() == 1);
+	CHECK(planned(g, OutcomeKind::Blacklisted).size() == 1);
 
 	// modprobe loads a blacklisted module as a dependency: so do we.
 	auto g2 = root.graph({"fx_blk_victim", "fx_blk_user"});
-	CHECK(withAction(g2, Action::Insert) ==
+	CHECK(planned(g2, OutcomeKind::Inserted) ==
 	      std::set<std::string>{"fx_blk_victim", "fx_blk_user"});
 }
 
@@ -170,13 +171,13 @@ TEST_CASE("given a command-line blacklist and live modules, we should honour bot
 	options.blacklist = {"fx_dia_top"};
 	options.live = {"fx_chain_b"};
 	auto g = root.graph({"fx_dia_top", "fx_chain_a"}, options);
-	CHECK(find(g, "fx_dia_top").action == Action::Blacklisted);
+	CHECK(find(g, "fx_dia_top").planned == OutcomeKind::Blacklisted);
 	CHECK(find(g, "fx_dia_top").reason == "blacklisted on the kernel command line");
-	CHECK(find(g, "fx_chain_b").action == Action::Loaded);
+	CHECK(find(g, "fx_chain_b").planned == OutcomeKind::AlreadyLoaded);
 	CHECK(find(g, "fx_chain_b").waitsFor.empty());
 	// modules.dep lists c under a too; like modprobe, each module is checked on its own.
-	CHECK(find(g, "fx_chain_c").action == Action::Insert);
-	CHECK(find(g, "fx_chain_a").action == Action::Insert);
+	CHECK(find(g, "fx_chain_c").planned == OutcomeKind::Inserted);
+	CHECK(find(g, "fx_chain_a").planned == OutcomeKind::Inserted);
 }
 
 TEST_CASE("given module_blacklist=, we should refuse the module even as a dependency")
@@ -185,8 +186,8 @@ TEST_CASE("given module_blacklist=, we should refuse the module even as a depend
 	ResolveOptions options;
 	options.forbidden = {"fx_chain_b"};
 	auto g = root.graph({"fx_chain_a"}, options);
-	CHECK(find(g, "fx_chain_b").action == Action::Blacklisted);
-	Scheduler s(toJobs(g));
+	CHECK(find(g, "fx_chain_b").planned == OutcomeKind::Blacklisted);
+	Scheduler s(jobsOf(g));
 	std::vector<std::string> attempted;
 	while (auto j = s.next()) {
 		attempted.push_back(s.job(*j).name);
@@ -198,7 +199,7 @@ TEST_CASE("given module_blacklist=, we should refuse the module even as a depend
 	CHECK(s.outcome(a)->kind == OutcomeKind::Blacklisted);
 	CHECK(s.outcome(a)->err == 0);
 	// The plan says so before any attempt.
-	CHECK(find(g, "fx_chain_a").action == Action::Blacklisted);
+	CHECK(find(g, "fx_chain_a").planned == OutcomeKind::Blacklisted);
 	CHECK(find(g, "fx_chain_a").reason == "dependency 'fx_chain_b' blacklisted");
 
 	// Requested directly, the reason is the kernel's refusal, not a modprobe blacklist.
@@ -215,7 +216,7 @@ TEST_CASE("given options and install commands in modprobe.d, we should carry or 
 	auto g = root.graph({"fx_chain_a", "fx_dia_top"});
 	CHECK(find(g, "fx_chain_c").options == "debug=1 level=3");
 	auto &top = find(g, "fx_dia_top");
-	CHECK(top.action == Action::Blacklisted);
+	CHECK(top.planned == OutcomeKind::Blacklisted);
 	CHECK(top.reason.find("InstallCommands=deny") != std::string::npos);
 	// Denied: its dependencies are not pulled in for it.
 	CHECK(position(g, "fx_dia_base") == g.modules.size());
@@ -223,7 +224,7 @@ TEST_CASE("given options and install commands in modprobe.d, we should carry or 
 	ResolveOptions allow;
 	allow.allowInstallCommands = true;
 	auto g2 = root.graph({"fx_dia_top"}, allow);
-	CHECK(find(g2, "fx_dia_top").action == Action::Insert);
+	CHECK(find(g2, "fx_dia_top").planned == OutcomeKind::Inserted);
 	CHECK(find(g2, "fx_dia_top").installCommand == "/bin/true");
 }
 
@@ -249,34 +250,9 @@ TEST_CASE("given every fixture name and alias, we should insert exactly what mod
 		INFO(m.output);
 		REQUIRE(m.status == 0);
 		auto g = root.graph({name});
-		CHECK(withAction(g, Action::Insert) ==
+		CHECK(planned(g, OutcomeKind::Inserted) ==
 		      std::set<std::string>(m.inserts.begin(), m.inserts.end()));
-		CHECK(withAction(g, Action::Builtin) == m.builtins);
+		CHECK(planned(g, OutcomeKind::Builtin) == m.builtins);
 		CHECK(isLoadOrder(g));
 	}
-}
-
-TEST_CASE("given a whole root, we should plan modules-load.d and the command line together")
-{
-	Root root;
-	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\n# comment\nfs-fxfs\nnope_mod\n");
-	root.dir.write("usr/lib/modules-load.d/b.conf", "fx_soft\n");
-	root.dir.write("proc/cmdline", "quiet modules_load=fx_dia_top,fixbuiltin "
-				       "modprobe.blacklist=fx_soft\n");
-	root.dir.write("proc/modules", "fx_chain_c 16384 1 fx_chain_b, Live 0x0000000000000000\n");
-	std::string error;
-	auto plan = makeBootPlan({root.dir.root(), std::string(kFixtureKernel), false}, error);
-	REQUIRE(plan);
-	CHECK(plan->requests.size() == 6);
-	CHECK(plan->requests[0].origin == "kernel-cmdline");
-	CHECK(plan->requests[2].origin == "/etc/modules-load.d/a.conf:1");
-	CHECK(plan->requests[5].origin == "/usr/lib/modules-load.d/b.conf:1");
-	auto &g = plan->graph;
-	CHECK(find(g, "fx_chain_c").action == Action::Loaded);
-	CHECK(find(g, "fx_soft").action == Action::Blacklisted);
-	CHECK(find(g, "fixbuiltin").action == Action::Builtin);
-	CHECK(find(g, "nope_mod").action == Action::Missing);
-	CHECK(find(g, "fx_alias").origins ==
-	      std::vector<std::string>{"/etc/modules-load.d/a.conf:3"});
-	CHECK(isLoadOrder(g));
 }

@@ -113,11 +113,11 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 	return a;
 }
 
-std::set<std::string> withAction(const ModuleGraph &graph, Action action)
+std::set<std::string> planned(const ModuleGraph &graph, OutcomeKind kind)
 {
 	std::set<std::string> out;
 	for (const PlannedModule &m : graph.modules)
-		if (m.action == action)
+		if (m.planned == kind)
 			out.insert(m.name);
 	return out;
 }
@@ -125,8 +125,8 @@ std::set<std::string> withAction(const ModuleGraph &graph, Action action)
 bool isLoadOrder(const ModuleGraph &graph)
 {
 	for (size_t i = 0; i < graph.modules.size(); i++)
-		for (const JobEdge &e : graph.modules[i].waitsFor)
-			if (e.job >= i)
+		for (const ModuleEdge &e : graph.modules[i].waitsFor)
+			if (e.module >= i)
 				return false;
 	return true;
 }

@@ -49,8 +49,8 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 				   const std::string &configDir, const std::string &name,
 				   bool useBlacklist);
 
-// Names of the modules the graph inserts / finds builtin.
-std::set<std::string> withAction(const ModuleGraph &graph, Action action);
+// Names of the modules the graph plans as KIND (Inserted: to insert).
+std::set<std::string> planned(const ModuleGraph &graph, OutcomeKind kind);
 
 // Every hard and soft edge points to an earlier module: the order is a valid load order.
 bool isLoadOrder(const ModuleGraph &graph);

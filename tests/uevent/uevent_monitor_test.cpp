@@ -30,9 +30,8 @@ constexpr auto kBound = 10s; // generous: the VM is shared, and nothing waits lo
 
 UeventMonitor openMonitor(UeventSource source, size_t buffer)
 {
-	int err = 0;
-	auto m = UeventMonitor::open(source, buffer, err);
-	INFO("errno " << -err);
+	auto m = UeventMonitor::open(source, buffer);
+	INFO((m ? "" : m.error().message));
 	REQUIRE(m);
 	return std::move(*m);
 }

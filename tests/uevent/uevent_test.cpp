@@ -55,11 +55,24 @@ const std::vector<Captured> kCaptured = {
 	{"memory-change", "change", "/devices/system/memory/memory0", "memory", "", "", 827, 5},
 };
 
+// The parse result as the drop class and reason (None and empty when accepted), and the event.
+std::optional<Uevent> asOptional(ParsedUevent parsed, UeventDrop &drop, std::string &why)
+{
+	drop = parsed ? UeventDrop::None : parsed.error().kind;
+	why = parsed ? "" : parsed.error().why;
+	if (!parsed)
+		return std::nullopt;
+	return std::move(*parsed);
+}
+
 std::optional<Uevent> parseKernel(std::string_view message, UeventDrop &drop, std::string &why)
 {
-	drop = UeventDrop::None;
-	why.clear();
-	return parseKernelUevent(message, drop, why);
+	return asOptional(parseKernelUevent(message), drop, why);
+}
+
+std::optional<Uevent> parseUdev(std::string_view message, UeventDrop &drop, std::string &why)
+{
+	return asOptional(parseUdevUevent(message), drop, why);
 }
 
 // Refused as `expected`, with a reason.
@@ -324,7 +337,7 @@ TEST_CASE("given random bytes, we should refuse them without crashing", "[uevent
 			CHECK(drop != UeventDrop::None);
 		}
 		UeventDrop udevDrop;
-		CHECK_FALSE(parseUdevUevent(message, udevDrop, why));
+		CHECK_FALSE(parseUdev(message, udevDrop, why));
 	}
 }
 
@@ -369,7 +382,7 @@ TEST_CASE("given a captured message behind udev's header, we should read the sam
 		std::string why;
 		auto fromKernel = parseKernel(kernel, drop, why);
 		REQUIRE(fromKernel);
-		auto fromUdev = parseUdevUevent(udevMessage(propertiesOf(kernel)), drop, why);
+		auto fromUdev = parseUdev(udevMessage(propertiesOf(kernel)), drop, why);
 		REQUIRE(fromUdev);
 		CHECK(drop == UeventDrop::None);
 		CHECK(fromUdev->action == fromKernel->action);
@@ -388,7 +401,7 @@ TEST_CASE("given a captured message behind udev's header, we should read the sam
 	bigger.propertiesLen = static_cast<uint32_t>(props.size());
 	UeventDrop drop;
 	std::string why;
-	auto ev = parseUdevUevent(udevMessage(std::string(8, '\0') + props, bigger), drop, why);
+	auto ev = parseUdev(udevMessage(std::string(8, '\0') + props, bigger), drop, why);
 	REQUIRE(ev);
 	CHECK(ev->devpath == "/devices/platform/pcspkr");
 	CHECK(*ev->property("USEC_INITIALIZED") == "123");
@@ -400,7 +413,7 @@ TEST_CASE("given a udev header that is wrong, we should refuse the message", "[u
 	auto refused = [](const std::string &message) {
 		UeventDrop drop = UeventDrop::None;
 		std::string why;
-		auto ev = parseUdevUevent(message, drop, why);
+		auto ev = parseUdev(message, drop, why);
 		CHECK_FALSE(ev);
 		CHECK(drop == UeventDrop::Malformed);
 		CHECK_FALSE(why.empty());

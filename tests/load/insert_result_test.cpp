@@ -1,5 +1,5 @@
 // Outcome classification: one errno, one meaning.
-#include "load/outcome.h"
+#include "load/insert_result.h"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -30,15 +30,4 @@ TEST_CASE("given insertion results, we should classify them as systemd-modules-l
 		CHECK(o.kind == c.kind);
 		CHECK(o.err == c.err);
 	}
-}
-
-TEST_CASE("given outcome kinds, we should fail the run only for real failures")
-{
-	CHECK(isFailure(OutcomeKind::Failed));
-	for (auto k : {OutcomeKind::Inserted, OutcomeKind::AlreadyLoaded, OutcomeKind::Builtin,
-		       OutcomeKind::Blacklisted, OutcomeKind::NotFound, OutcomeKind::NoDevice})
-		CHECK_FALSE(isFailure(k));
-	CHECK(isSuccess(OutcomeKind::Builtin));
-	CHECK_FALSE(isSuccess(OutcomeKind::NoDevice));
-	CHECK(outcomeName(OutcomeKind::NoDevice) == "no device");
 }

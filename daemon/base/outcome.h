@@ -1,4 +1,4 @@
-// What became of one module: the outcome classes every stage and report speak of.
+// What becomes of one module: the one vocabulary the plan, the loader and the reports speak.
 #pragma once
 
 #include <string>
@@ -6,6 +6,8 @@
 
 namespace modloadd {
 
+// A plan expects one of these for every module (Inserted: it will be attempted; any other kind
+// is decided without an attempt); the loader settles every module with one of them.
 enum class OutcomeKind {
 	Inserted,      // we inserted it
 	AlreadyLoaded, // live before we tried (or the kernel answered EEXIST)
@@ -16,16 +18,14 @@ enum class OutcomeKind {
 	Failed,	       // anything else the kernel refused; errno says why
 };
 
+inline constexpr size_t kOutcomeKinds = 7;
+
 struct Outcome {
 	OutcomeKind kind = OutcomeKind::Failed;
-	int err = 0;	   // positive errno for NoDevice and Failed
+	int err = 0;	   // positive errno for NotFound, NoDevice and Failed
 	std::string cause; // why, when not the module's own insertion (a dependency, a blacklist)
 	std::string kernelMessage; // the kernel's own log lines about the failure, when known
 };
-
-// Classify the result of one insertion attempt (0 or -errno), as systemd-modules-load does:
-// EEXIST is success, ENODEV means "no device" and is not an error.
-Outcome classifyInsertResult(int r);
 
 // The module is usable (or was never meant to be loaded by us).
 bool isSuccess(OutcomeKind kind);
@@ -34,6 +34,11 @@ bool isSuccess(OutcomeKind kind);
 // blacklisted do not.
 bool isFailure(OutcomeKind kind);
 
+// As the journal says what happened (MODLOADD_OUTCOME=): "inserted", "already loaded", ...
 std::string_view outcomeName(OutcomeKind kind);
+
+// As a plan says what will happen (`modloadctl plan`'s ACTION): "insert", "loaded", "builtin",
+// "blacklisted", "missing"; the kinds only an attempt can give have no plan word ("-").
+std::string_view planWord(OutcomeKind kind);
 
 } // namespace modloadd

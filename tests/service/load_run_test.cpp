@@ -1,8 +1,8 @@
-// The session against the fixture module tree: batches over time, one attempt per module,
+// The load run against the fixture module tree: batches over time, one attempt per module,
 // device requests, and indexes reloaded after depmod.
 #include "load/simulated_backend.h"
+#include "service/load_run.h"
 #include "system/kernel_tree.h"
-#include "session/load_session.h"
 #include "tree_support.h"
 
 #include <catch2/catch.hpp>
@@ -38,12 +38,12 @@ struct Session {
 			 SimulationScript script = SimulationScript::uniform(0))
 	    : backend(std::move(script))
 	{
-		std::string error;
-		auto tree = findKernelTree(root, std::string(kFixtureKernel), error);
+		auto tree = findKernelTree(root, std::string(kFixtureKernel));
 		REQUIRE(tree);
-		auto index = ModuleIndex::open(root, *tree, error);
+		auto index = ModuleIndex::open(root, *tree);
 		REQUIRE(index);
-		session.emplace(std::move(*index), ResolveOptions{}, backend, 4, journal);
+		resolver.emplace(std::move(*index), ResolveOptions{});
+		session.emplace(*resolver, backend, 4, journal);
 	}
 	void run(const std::vector<Request> &requests)
 	{
@@ -52,10 +52,11 @@ struct Session {
 	}
 	const Outcome &outcome(const std::string &name)
 	{
-		for (size_t i = 0; i < session->modules(); i++)
-			if (session->module(i).name == name) {
-				REQUIRE(session->outcome(i));
-				return *session->outcome(i);
+		const Loader &loader = session->loader();
+		for (size_t i = 0; i < loader.size(); i++)
+			if (loader.module(i).name == name) {
+				REQUIRE(loader.outcome(i));
+				return *loader.outcome(i);
 			}
 		FAIL("no module " << name << " in the session");
 		abort();
@@ -71,7 +72,8 @@ struct Session {
 
 	SimulatedBackend backend;
 	Journal journal{LogTarget::Memory, LOG_DEBUG};
-	std::optional<LoadSession> session;
+	std::optional<Resolver> resolver;
+	std::optional<LoadRun> session;
 };
 
 } // namespace
@@ -87,7 +89,7 @@ TEST_CASE("given a thousand devices with one modalias, we should resolve it once
 	s.run(devices);
 	s.run({device(1000, kVirtioNetModalias)}); // a hotplugged twin, later
 	CHECK(s.backend.attempts() == std::map<std::string, unsigned>{{"fx_alias", 1}});
-	CHECK(s.session->repeatedRequests() == 1000);
+	CHECK(s.resolver->repeatedRequests() == 1000);
 	auto records = s.recordsFor("fx_alias");
 	REQUIRE(records.size() == 1);
 	CHECK(records[0].field("MODLOADD_DEVPATH") == "/devices/platform/fx.0");
@@ -100,7 +102,7 @@ TEST_CASE("given a device whose modalias no module claims, we should queue and r
 	FixtureRoot root;
 	Session s(root.dir.root());
 	s.run({device(0, "pci:v0000DEADd0000BEEFsv0000DEADsd00000001bc02sc00i00")});
-	CHECK(s.session->modules() == 0);
+	CHECK(s.session->loader().size() == 0);
 	CHECK(s.backend.attempts().empty());
 	for (const LogRecord &r : s.journal.records())
 		CHECK(r.priority > LOG_NOTICE);
@@ -157,7 +159,7 @@ TEST_CASE("given depmod rewriting the indexes, we should find a module installed
 	Request hotplug = device(3, "fx-twin");
 	s.run({hotplug});
 	CHECK(s.backend.attempts() == std::map<std::string, unsigned>{{"fx_twin_b", 1}});
-	CHECK(s.session->indexReloads() == 0);
+	CHECK(s.resolver->indexReloads() == 0);
 
 	// The module is installed and depmod run, as a package's postinst would.
 	fs::rename(dir.root() + "/fx_twin_a.ko", ko);
@@ -165,7 +167,7 @@ TEST_CASE("given depmod rewriting the indexes, we should find a module installed
 	REQUIRE(status == 0);
 	hotplug.devpath = "/devices/platform/fx.4";
 	s.run({hotplug});
-	CHECK(s.session->indexReloads() == 1);
+	CHECK(s.resolver->indexReloads() == 1);
 	CHECK(s.backend.attempts() ==
 	      std::map<std::string, unsigned>{{"fx_twin_a", 1}, {"fx_twin_b", 1}});
 	auto records = s.recordsFor("fx_twin_a");
@@ -199,13 +201,14 @@ TEST_CASE("given refusals of an earlier run of this boot, we should not try thos
 	script.set("fx_chain_c", {0, EPERM});
 	{
 		Session first(root.dir.root(), script);
-		CHECK(first.session->rememberRefusals(state) == 0);
+		CHECK(first.session->rememberRefusals(Refusals(state)) == 0);
 		first.run({named("fx_alias"), named("fx_chain_a"), named("fx_dia_base")});
 		CHECK(first.outcome("fx_chain_a").kind == OutcomeKind::Failed); // via fx_chain_c
 	}
 	// The restarted daemon: same boot, same /run.
 	Session second(root.dir.root(), script);
-	CHECK(second.session->rememberRefusals(state) == 2); // fx_alias, fx_chain_c; not fx_chain_a
+	CHECK(second.session->rememberRefusals(Refusals(state)) ==
+	      2); // fx_alias, fx_chain_c; not fx_chain_a
 	second.run({device(1, kVirtioNetModalias), named("fx_chain_a"), named("fx_dia_base")});
 	CHECK(second.backend.attempts() == std::map<std::string, unsigned>{{"fx_dia_base", 1}});
 	CHECK(second.outcome("fx_alias").kind == OutcomeKind::NoDevice);
@@ -217,5 +220,5 @@ TEST_CASE("given refusals of an earlier run of this boot, we should not try thos
 	std::ofstream(state, std::ios::app)
 		<< "fx_dia_top failed\ngarbage\nfx_dia_left failed 99999\n";
 	Session third(root.dir.root(), script);
-	CHECK(third.session->rememberRefusals(state) == 2);
+	CHECK(third.session->rememberRefusals(Refusals(state)) == 2);
 }

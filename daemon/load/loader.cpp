@@ -1,0 +1,142 @@
+// Graphs merged into one run's scheduler, its ready jobs handed to the pool.
+#include "load/loader.h"
+
+#include <cerrno>
+
+namespace modloadd {
+
+namespace {
+
+// A thousand CPUs need not be listed; the first devices are kept for the journal and the state.
+constexpr size_t kKeptOrigins = 64;
+
+} // namespace
+
+std::vector<Job> jobsOf(const ModuleGraph &graph)
+{
+	std::vector<Job> jobs;
+	jobs.reserve(graph.modules.size());
+	for (const PlannedModule &m : graph.modules) {
+		Job j{m.name, {}, std::nullopt};
+		for (const ModuleEdge &e : m.waitsFor)
+			j.waitsFor.push_back({e.module, e.hard});
+		if (!m.toInsert())
+			j.settled = Outcome{m.planned,
+					    m.planned == OutcomeKind::NotFound ? ENOENT : 0,
+					    m.reason,
+					    {}};
+		jobs.push_back(std::move(j));
+	}
+	return jobs;
+}
+
+std::vector<LoadJob> loadJobsOf(const ModuleGraph &graph)
+{
+	std::vector<LoadJob> jobs;
+	jobs.reserve(graph.modules.size());
+	for (const PlannedModule &m : graph.modules)
+		jobs.push_back({m.name, m.path, m.options, m.installCommand});
+	return jobs;
+}
+
+Loader::Loader(Backend &backend, unsigned workers) : pool_(backend, workers) {}
+
+size_t Loader::add(ModuleGraph graph)
+{
+	std::vector<Job> jobs = jobsOf(graph);
+	std::vector<LoadJob> loads = loadJobsOf(graph);
+
+	// Modules this run already knows keep their job (and their one attempt); the others
+	// become a batch whose edges point at the run's jobs.
+	const size_t first = scheduler_.size();
+	std::vector<size_t> global(graph.modules.size());
+	std::vector<Job> batch;
+	for (size_t i = 0; i < graph.modules.size(); i++) {
+		PlannedModule &m = graph.modules[i];
+		// A name found missing earlier in the run and missing still (the indexes were read
+		// again, for a reload or after depmod) keeps its settled job: reported once,
+		// counted once. Found now, it gets a job of its own.
+		auto &names = m.planned == OutcomeKind::NotFound ? missingByName_ : byName_;
+		auto known = names.find(m.name);
+		if (known != names.end()) {
+			global[i] = known->second;
+			PlannedModule &old = modules_[known->second];
+			for (std::string &o : m.origins)
+				if (old.origins.size() < kKeptOrigins)
+					old.origins.push_back(std::move(o));
+			for (DeviceRef &dev : m.devices)
+				if (old.devices.size() < kKeptOrigins)
+					old.devices.push_back(std::move(dev));
+			continue;
+		}
+		global[i] = first + batch.size();
+		names.emplace(m.name, global[i]);
+		Job job = std::move(jobs[i]);
+		if (!job.settled) {
+			auto earlier = presettled_.find(m.name);
+			if (earlier != presettled_.end())
+				job.settled = earlier->second;
+		}
+		for (JobEdge &e : job.waitsFor)
+			e.job = global[e.job];
+		for (ModuleEdge &e : m.waitsFor)
+			e.module = global[e.module];
+		batch.push_back(std::move(job));
+		modules_.push_back(std::move(m));
+		loadJobs_.push_back(std::move(loads[i]));
+	}
+	size_t added = batch.size();
+	if (added) {
+		scheduler_.add(std::move(batch));
+		announceSettled();
+		dispatch();
+	}
+	return added;
+}
+
+void Loader::collect()
+{
+	settle(pool_.takeResults());
+}
+
+void Loader::waitIdle()
+{
+	while (!scheduler_.done()) {
+		dispatch();
+		// The scheduler settles cycles up front, so unsettled work always has something in
+		// flight; never wait for a result that cannot come.
+		if (scheduler_.running() == 0)
+			break;
+		settle(pool_.waitResults());
+	}
+}
+
+void Loader::settle(std::vector<InsertResult> results)
+{
+	for (InsertResult &r : results) {
+		Outcome o = classifyInsertResult(r.rc);
+		o.kernelMessage = std::move(r.kernelMessage);
+		scheduler_.finish(r.job, std::move(o));
+	}
+	announceSettled();
+	dispatch();
+}
+
+// Keeps at most the pool's bound in flight: the bound is on jobs in flight, not on threads.
+void Loader::dispatch()
+{
+	while (scheduler_.running() < pool_.maxThreads()) {
+		auto job = scheduler_.next();
+		if (!job)
+			break;
+		pool_.submit(*job, loadJobs_[*job]);
+	}
+}
+
+void Loader::announceSettled()
+{
+	for (size_t i : scheduler_.takeSettled())
+		observer_(modules_[i], *scheduler_.outcome(i));
+}
+
+} // namespace modloadd

@@ -1,0 +1,79 @@
+// The one loader: module graphs in, outcomes out. What the daemon runs to insert modules, and
+// what the tests and the benchmarks run.
+//
+// Graphs arrive over time (the static lists, each device, a rule, a reload). Every module is
+// one job of a Scheduler for the whole run, so it is attempted at most once however many graphs
+// name it; a module a later graph names again keeps its job and gains the new origins. Ready
+// jobs go to a bounded WorkerPool; what settles is handed to the observer in settle order, on
+// the owner's thread.
+#pragma once
+
+#include "base/outcome.h"
+#include "load/backend.h"
+#include "load/scheduler.h"
+#include "load/worker_pool.h"
+#include "resolve/module_graph.h"
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace modloadd {
+
+// The scheduler's and the workers' views of a graph (same indices).
+std::vector<Job> jobsOf(const ModuleGraph &graph);
+std::vector<LoadJob> loadJobsOf(const ModuleGraph &graph);
+
+// All members are called from the owning thread.
+class Loader {
+public:
+	Loader(Backend &backend, unsigned workers);
+
+	// Called for every module as it settles, with its outcome, in settle order.
+	using Observer = std::function<void(const PlannedModule &, const Outcome &)>;
+	void setObserver(Observer observer) { observer_ = std::move(observer); }
+
+	// Outcomes to take instead of an attempt for modules this run meets later: what the kernel
+	// refused earlier in this boot (load/refusals.h).
+	void presettle(std::unordered_map<std::string, Outcome> outcomes)
+	{
+		presettled_ = std::move(outcomes);
+	}
+
+	// Adds the graph's modules this run does not have yet and starts what is ready. A module
+	// the run has keeps its job and its one attempt; its new origins and devices are kept (the
+	// first 64 of each). A name found missing before and missing still keeps its settled job.
+	// Returns how many modules were new.
+	size_t add(ModuleGraph graph);
+
+	// Takes the finished insertions and starts what became ready. Never blocks: call it when
+	// eventFd() is readable.
+	void collect();
+	// Blocks until every module has settled.
+	void waitIdle();
+	// Readable when insertions have finished.
+	int eventFd() const { return pool_.eventFd(); }
+
+	bool idle() const { return scheduler_.done(); }
+	size_t size() const { return modules_.size(); }
+	const PlannedModule &module(size_t i) const { return modules_[i]; }
+	const std::optional<Outcome> &outcome(size_t i) const { return scheduler_.outcome(i); }
+	unsigned workers() const { return pool_.maxThreads(); }
+
+private:
+	void settle(std::vector<InsertResult> results);
+	void dispatch();
+	void announceSettled();
+
+	WorkerPool pool_;
+	Scheduler scheduler_;
+	std::vector<PlannedModule> modules_; // by job
+	std::vector<LoadJob> loadJobs_;	     // by job
+	std::unordered_map<std::string, size_t> byName_;
+	std::unordered_map<std::string, size_t> missingByName_; // names that resolved to nothing
+	std::unordered_map<std::string, Outcome> presettled_;
+	Observer observer_ = [](const PlannedModule &, const Outcome &) {};
+};
+
+} // namespace modloadd

@@ -1,0 +1,92 @@
+// The steps from a root's configuration to requests, one object for a boot: the daemon takes
+// them over time (the static lists at once, devices as they are found, rules as they come to
+// hold), `modloadctl plan` takes them all at once. One route, so the plan cannot drift from what
+// the daemon does.
+#pragma once
+
+#include "base/request.h"
+#include "base/result.h"
+#include "report/plan_output.h"
+#include "resolve/resolver.h"
+#include "rules/device_conditions.h"
+#include "rules/rule_book.h"
+#include "rules/rule_plan.h"
+#include "system/kernel_tree.h"
+#include "uevent/uevent.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace modloadd {
+
+struct BootInputs {
+	std::string root = "/";
+	std::optional<std::string> kernel; // version; default: the only one, else uname -r
+	bool allowInstallCommands = false;
+};
+
+// A rule that came to hold, and what it asks for.
+struct FiredRule {
+	const Rule *rule;
+	std::vector<Request> requests;
+};
+
+// Main thread only (libkmod).
+class BootPlanner {
+public:
+	// Finds the kernel's module tree, opens its index, reads the kernel command line,
+	// modules-load.d and the rules. Fails when there is no module tree or the index will not
+	// open; problems in configuration files are diagnostics, their lines skipped.
+	static Result<BootPlanner> open(const BootInputs &inputs);
+
+	// Step 1, the static lists: the command line's modules first, then modules-load.d (as
+	// systemd-modules-load).
+	const std::vector<Request> &staticRequests() const { return static_; }
+
+	// Step 2, a device seen (coldplug, hotplug, rescan): recorded for the rules' device
+	// conditions (a "remove" forgets it), its requests appended to REQUESTS. Returns whether
+	// a device appeared that a device condition can see.
+	bool takeDevice(const Uevent &device, std::vector<Request> &requests);
+	// Before a rescan: lost events may have removed devices too.
+	void forgetDevices() { devices_.clear(); }
+
+	// Step 3, the rules in SCOPE that hold now and have not fired yet, now fired, with their
+	// requests. The modules a rule names that are not installed are notices.
+	std::vector<FiredRule> fireRules(RuleScope scope, Diagnostics &notices);
+	// For a plan: every rule's verdict now, with the requests of those that hold; nothing is
+	// fired.
+	std::vector<RuleOutcome> ruleVerdicts();
+
+	// A reload: modules-load.d and the rules read again (a rule that has fired stays fired).
+	// Returns the lists' requests; problems go to DIAGS.
+	std::vector<Request> reread(Diagnostics &diags);
+
+	// The problems found in the configuration read so far, handed over once.
+	Diagnostics takeDiagnostics() { return std::exchange(diagnostics_, {}); }
+
+	const std::string &root() const { return root_; }
+	const KernelTree &tree() const { return tree_; }
+	Resolver &resolver() { return resolver_; }
+
+private:
+	BootPlanner(std::string root, KernelTree tree, Resolver resolver, RuleBook rules)
+	    : root_(std::move(root)), tree_(std::move(tree)), resolver_(std::move(resolver)),
+	      rules_(std::move(rules))
+	{
+	}
+
+	std::string root_;
+	KernelTree tree_;
+	Resolver resolver_;
+	RuleBook rules_;
+	DeviceSet devices_; // what the device conditions see
+	std::vector<Request> static_;
+	Diagnostics diagnostics_;
+};
+
+// The dry run of a boot through the same steps: the static lists, the devices under ROOT
+// (when DEVICES), every rule's verdict, and the graph of all of their requests.
+Result<BootPlan> makeBootPlan(const BootInputs &inputs, bool devices);
+
+} // namespace modloadd

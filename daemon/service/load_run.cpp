@@ -1,0 +1,58 @@
+// The resolver, the loader and the reports, wired for one run.
+#include "service/load_run.h"
+
+#include "report/daemon_report.h"
+#include "report/outcome_report.h"
+
+namespace modloadd {
+
+LoadRun::LoadRun(Resolver &resolver, Backend &backend, unsigned workers, Journal &journal)
+    : resolver_(resolver), journal_(journal), loader_(backend, workers)
+{
+	loader_.setObserver([this](const PlannedModule &m, const Outcome &o) { settled(m, o); });
+}
+
+size_t LoadRun::rememberRefusals(Refusals refusals)
+{
+	auto earlier = refusals.read();
+	size_t n = earlier.size();
+	loader_.presettle(std::move(earlier));
+	refusals_.emplace(std::move(refusals));
+	return n;
+}
+
+void LoadRun::settled(const PlannedModule &module, const Outcome &outcome)
+{
+	reportOutcome(journal_, module, outcome);
+	tally_.add(module, outcome);
+	if (refusals_)
+		refusals_->remember(module.name, outcome);
+}
+
+void LoadRun::refreshIndex()
+{
+	auto r = resolver_.refresh();
+	if (!r)
+		reportIndexKept(journal_, r.error());
+	else if (*r)
+		reportIndexReloaded(journal_, resolver_.index().tree().displayDir);
+}
+
+bool LoadRun::reopenIndex()
+{
+	Status r = resolver_.reopen();
+	if (!r)
+		reportIndexKept(journal_, r.error());
+	return r.ok();
+}
+
+size_t LoadRun::submit(const std::vector<Request> &requests)
+{
+	refreshIndex();
+	ModuleGraph graph = resolver_.resolve(requests);
+	if (graph.modules.empty())
+		return 0;
+	return loader_.add(std::move(graph));
+}
+
+} // namespace modloadd

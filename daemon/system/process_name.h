@@ -1,0 +1,12 @@
+// Naming a process for a person: what sent a signal.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+namespace modloadd {
+
+// "modloadctl[123]" from /proc/PID/comm, or "PID 123" when the process is gone.
+std::string describeProcess(pid_t pid);
+
+} // namespace modloadd

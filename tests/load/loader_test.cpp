@@ -1,0 +1,141 @@
+// The loader with the simulated backend: the pool's bound, one attempt each, dependency order,
+// and the event-driven loop the daemon runs.
+#include "load/loader.h"
+#include "load/simulated_backend.h"
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <poll.h>
+
+using namespace modloadd;
+
+namespace {
+
+struct Run {
+	std::map<std::string, Outcome> outcomes;
+	std::vector<std::string> settleOrder;
+};
+
+// The graph of JOBS (names and hard or soft edges to earlier jobs), each module to insert.
+ModuleGraph graphOf(const std::vector<Job> &jobs)
+{
+	ModuleGraph g;
+	for (const Job &j : jobs) {
+		PlannedModule m;
+		m.name = j.name;
+		m.path = "/x/" + j.name + ".ko";
+		for (const JobEdge &e : j.waitsFor)
+			m.waitsFor.push_back({e.job, e.hard});
+		g.modules.push_back(std::move(m));
+	}
+	return g;
+}
+
+Run run(std::vector<Job> jobs, SimulatedBackend &backend, unsigned workers)
+{
+	Loader loader(backend, workers);
+	Run r;
+	loader.setObserver([&](const PlannedModule &m, const Outcome &o) {
+		r.outcomes[m.name] = o;
+		r.settleOrder.push_back(m.name);
+	});
+	loader.add(graphOf(jobs));
+	loader.waitIdle();
+	return r;
+}
+
+} // namespace
+
+TEST_CASE("given many independent modules, we should never exceed the pool bound")
+{
+	std::vector<Job> jobs;
+	for (int i = 0; i < 24; i++)
+		jobs.push_back({"m" + std::to_string(i), {}, {}});
+	for (unsigned workers : {1u, 3u, 8u}) {
+		SimulatedBackend backend(SimulationScript::uniform(5));
+		Run r = run(jobs, backend, workers);
+		CAPTURE(workers);
+		CHECK(r.outcomes.size() == 24);
+		CHECK(backend.peakConcurrency() <= workers);
+		// With 24 jobs of 5 ms, the pool fills up: a bound that is not used is not
+		// honoured.
+		CHECK(backend.peakConcurrency() == workers);
+	}
+}
+
+TEST_CASE("given modules sharing dependencies, we should attempt each exactly once, deps first")
+{
+	// Every one of 10 users depends on both "core" and "lib"; lib depends on core.
+	std::vector<Job> jobs{{"core", {}, {}}, {"lib", {{0, true}}, {}}};
+	for (int i = 0; i < 10; i++)
+		jobs.push_back({"user" + std::to_string(i), {{0, true}, {1, true}}, {}});
+	SimulatedBackend backend(SimulationScript::uniform(1));
+	Run r = run(jobs, backend, 4);
+	for (auto &[name, count] : backend.attempts())
+		CHECK(count == 1);
+	CHECK(backend.attempts().size() == 12);
+	auto order = backend.insertOrder();
+	CHECK(order[0] == "core");
+	CHECK(order[1] == "lib");
+}
+
+TEST_CASE("given a scripted failure, we should report it and still load the rest")
+{
+	Diagnostics diags;
+	auto script =
+		SimulationScript::parse("*:1:0\nbad:0:ENOEXEC\nnodev:0:19\n", "script", diags);
+	CHECK(diags.empty());
+	SimulatedBackend backend(std::move(script));
+	Run r = run(
+		{{"bad", {}, {}}, {"needsbad", {{0, true}}, {}}, {"nodev", {}, {}}, {"ok", {}, {}}},
+		backend, 2);
+	CHECK(r.outcomes["bad"].kind == OutcomeKind::Failed);
+	CHECK(r.outcomes["bad"].err == ENOEXEC);
+	CHECK_FALSE(r.outcomes["bad"].kernelMessage.empty());
+	CHECK(r.outcomes["needsbad"].kind == OutcomeKind::Failed);
+	CHECK(r.outcomes["nodev"].kind == OutcomeKind::NoDevice);
+	CHECK(r.outcomes["ok"].kind == OutcomeKind::Inserted);
+	CHECK(backend.attempts().count("needsbad") == 0);
+}
+
+TEST_CASE("given graphs over time, we should attempt a module named twice once, and settle "
+	  "everything through the event-driven loop")
+{
+	// The daemon's way: wait on eventFd(), then collect(); never block in the loader.
+	SimulatedBackend backend(SimulationScript::uniform(2));
+	Loader loader(backend, 2);
+	std::map<std::string, unsigned> settled;
+	loader.setObserver([&](const PlannedModule &m, const Outcome &) { settled[m.name]++; });
+	CHECK(loader.add(graphOf({{"core", {}, {}}, {"a", {{0, true}}, {}}})) == 2);
+	// "core" again (a second device asking for it), and a new user of it.
+	CHECK(loader.add(graphOf({{"core", {}, {}}, {"b", {{0, true}}, {}}})) == 1);
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+	while (!loader.idle() && std::chrono::steady_clock::now() < deadline) {
+		pollfd p{loader.eventFd(), POLLIN, 0};
+		if (poll(&p, 1, 1000) > 0)
+			loader.collect();
+	}
+	REQUIRE(loader.idle());
+	CHECK(settled == std::map<std::string, unsigned>{{"core", 1}, {"a", 1}, {"b", 1}});
+	CHECK(backend.attempts() ==
+	      std::map<std::string, unsigned>{{"core", 1}, {"a", 1}, {"b", 1}});
+	// b waited for core, which the first graph had.
+	auto order = backend.insertOrder();
+	CHECK(order.front() == "core");
+}
+
+TEST_CASE("given an earlier refusal, we should take it instead of an attempt")
+{
+	SimulatedBackend backend(SimulationScript::uniform(0));
+	Loader loader(backend, 1);
+	loader.presettle({{"nodev", Outcome{OutcomeKind::NoDevice, ENODEV, "earlier", {}}}});
+	std::map<std::string, Outcome> outcomes;
+	loader.setObserver([&](const PlannedModule &m, const Outcome &o) { outcomes[m.name] = o; });
+	loader.add(graphOf({{"nodev", {}, {}}, {"user", {{0, true}}, {}}}));
+	loader.waitIdle();
+	CHECK(outcomes["nodev"].kind == OutcomeKind::NoDevice);
+	CHECK(outcomes["user"].kind == OutcomeKind::NoDevice);
+	CHECK(backend.attempts().empty());
+}

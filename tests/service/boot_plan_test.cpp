@@ -1,0 +1,51 @@
+// The boot planner against the fixture module tree: the static lists of a whole root, planned
+// as the daemon takes them.
+#include "service/boot_plan.h"
+#include "tree_support.h"
+
+#include <catch2/catch.hpp>
+
+using namespace modloadd;
+using namespace modloadd::testing;
+
+namespace {
+
+// A root that shares the fixture modules but has its own /etc, /proc.
+struct Root : FixtureRoot {
+	Root() { dir.mkdir("/etc/modprobe.d"); }
+};
+
+const PlannedModule &find(const ModuleGraph &g, const std::string &name)
+{
+	for (const PlannedModule &m : g.modules)
+		if (m.name == name)
+			return m;
+	FAIL("no module " << name << " in the graph");
+	abort();
+}
+
+} // namespace
+
+TEST_CASE("given a whole root, we should plan modules-load.d and the command line together")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\n# comment\nfs-fxfs\nnope_mod\n");
+	root.dir.write("usr/lib/modules-load.d/b.conf", "fx_soft\n");
+	root.dir.write("proc/cmdline", "quiet modules_load=fx_dia_top,fixbuiltin "
+				       "modprobe.blacklist=fx_soft\n");
+	root.dir.write("proc/modules", "fx_chain_c 16384 1 fx_chain_b, Live 0x0000000000000000\n");
+	auto plan = makeBootPlan({root.dir.root(), std::string(kFixtureKernel), false}, false);
+	REQUIRE(plan);
+	CHECK(plan->requests.size() == 6);
+	CHECK(plan->requests[0].origin == "kernel-cmdline");
+	CHECK(plan->requests[2].origin == "/etc/modules-load.d/a.conf:1");
+	CHECK(plan->requests[5].origin == "/usr/lib/modules-load.d/b.conf:1");
+	auto &g = plan->graph;
+	CHECK(find(g, "fx_chain_c").planned == OutcomeKind::AlreadyLoaded);
+	CHECK(find(g, "fx_soft").planned == OutcomeKind::Blacklisted);
+	CHECK(find(g, "fixbuiltin").planned == OutcomeKind::Builtin);
+	CHECK(find(g, "nope_mod").planned == OutcomeKind::NotFound);
+	CHECK(find(g, "fx_alias").origins ==
+	      std::vector<std::string>{"/etc/modules-load.d/a.conf:3"});
+	CHECK(isLoadOrder(g));
+}

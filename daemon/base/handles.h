@@ -1,6 +1,7 @@
 // RAII owners for the C handles modloadd uses: one place knows how each is released.
 #pragma once
 
+#include <dirent.h>
 #include <libkmod.h>
 #include <memory>
 #include <systemd/sd-event.h>
@@ -18,6 +19,8 @@ using KmodList = std::unique_ptr<kmod_list, Unreffer<kmod_module_unref_list>>;
 using KmodInfoList = std::unique_ptr<kmod_list, Unreffer<kmod_module_info_free_list>>;
 using KmodConfigIter = std::unique_ptr<kmod_config_iter, Unreffer<kmod_config_iter_free_iter>>;
 using SdEvent = std::unique_ptr<sd_event, Unreffer<sd_event_unref>>;
+// closedir() also closes the descriptor a DIR was opened on (fdopendir).
+using Dir = std::unique_ptr<DIR, Unreffer<closedir>>;
 // A source is disabled as it is released, so that its callback never runs after its owner.
 using SdEventSource = std::unique_ptr<sd_event_source, Unreffer<sd_event_source_disable_unref>>;
 

@@ -1,6 +1,7 @@
 // The reload record: "generation N", "daemon PID" and "requested-by PID..." lines.
 #include "service/reload_record.h"
 
+#include "base/handles.h"
 #include "base/strings.h"
 #include "config/conf_files.h"
 
@@ -73,12 +74,13 @@ int writeReloadRecord(std::string_view root, const ReloadRecord &record)
 		text += fmt::format(" {}", pid);
 	text += '\n';
 	std::string temporary = path + ".new";
-	int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	UniqueFd fd(open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+	if (!fd.valid())
 		return -errno;
-	bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+	bool written =
+		write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
 	int err = errno;
-	close(fd);
+	fd.reset();
 	if (!written || rename(temporary.c_str(), path.c_str()) < 0) {
 		err = written ? errno : (err ? err : EIO);
 		unlink(temporary.c_str());

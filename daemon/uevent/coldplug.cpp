@@ -120,15 +120,15 @@ private:
 	std::vector<std::string> subdirectories(int dirFd)
 	{
 		std::vector<std::string> names;
-		int dupFd = ::fcntl(dirFd, F_DUPFD_CLOEXEC, 0);
-		if (dupFd < 0)
+		// The walk keeps DIRFD for its children: read a duplicate, which the DIR owns.
+		UniqueFd dup(::fcntl(dirFd, F_DUPFD_CLOEXEC, 0));
+		if (!dup.valid())
 			return names;
-		DIR *dir = ::fdopendir(dupFd);
-		if (!dir) {
-			::close(dupFd);
+		Dir dir(::fdopendir(dup.get()));
+		if (!dir)
 			return names;
-		}
-		while (dirent *de = ::readdir(dir)) {
+		dup.release();
+		while (dirent *de = ::readdir(dir.get())) {
 			if (std::strcmp(de->d_name, ".") == 0 || std::strcmp(de->d_name, "..") == 0)
 				continue;
 			bool isDir = de->d_type == DT_DIR;
@@ -141,7 +141,6 @@ private:
 			if (isDir)
 				names.emplace_back(de->d_name);
 		}
-		::closedir(dir);
 		return names;
 	}
 

@@ -138,38 +138,24 @@ bool Daemon::start()
 // insertions, the uevents and the watchdog are served.
 Status Daemon::listen()
 {
-	auto keep = [this](Result<SdEventSource> source) -> Status {
+	std::vector<Result<SdEventSource>> sources;
+	sources.push_back(loop_->onSignal(SIGTERM));
+	sources.push_back(loop_->onSignal(SIGINT));
+	sources.push_back(loop_->watch(run_->eventFd(), [this] { onInsertions(); }));
+	if (!options_.once) {
+		sources.push_back(loop_->onSignal(
+			SIGHUP, [this](const signalfd_siginfo &info) { onHangup(info); }));
+		if (devices_->ueventFd() >= 0)
+			sources.push_back(
+				loop_->watch(devices_->ueventFd(), [this] { onUevents(); }));
+	}
+	for (Result<SdEventSource> &source : sources) {
 		if (!source)
 			return source.error();
 		sources_.push_back(std::move(*source));
-		return Done{};
-	};
-	for (int signal : {SIGTERM, SIGINT})
-		if (Status r = keep(loop_->onSignal(signal)); !r)
-			return r;
-	if (Status r = keep(loop_->watch(run_->eventFd(),
-					 [this] {
-						 run_->collect();
-						 afterProgress();
-					 }));
-	    !r)
-		return r;
+	}
 	if (options_.once)
 		return Done{};
-	if (Status r = keep(loop_->onSignal(
-		    SIGHUP,
-		    [this](const signalfd_siginfo &info) {
-			    pid_t sender = static_cast<pid_t>(info.ssi_pid);
-			    reloader_->request(sender > 0 ? "SIGHUP from " + describeProcess(sender)
-							  : "SIGHUP",
-					       sender);
-		    }));
-	    !r)
-		return r;
-	if (devices_->ueventFd() >= 0)
-		if (Status r = keep(loop_->watch(devices_->ueventFd(), [this] { onUevents(); }));
-		    !r)
-			return r;
 	if (settings_.readyTimeoutSec) {
 		auto timer = loop_->after(uint64_t{settings_.readyTimeoutSec} * 1000000,
 					  [this] { onReadyTimeout(); });
@@ -239,6 +225,19 @@ void Daemon::onColdplug(bool wait)
 				 times_.queued);
 	}
 	afterProgress();
+}
+
+void Daemon::onInsertions()
+{
+	run_->collect();
+	afterProgress();
+}
+
+void Daemon::onHangup(const signalfd_siginfo &info)
+{
+	pid_t sender = static_cast<pid_t>(info.ssi_pid);
+	reloader_->request(sender > 0 ? "SIGHUP from " + describeProcess(sender) : "SIGHUP",
+			   sender);
 }
 
 void Daemon::onUevents()

@@ -50,6 +50,8 @@ private:
 	bool start();
 	Status listen();
 	void submitStatic();
+	void onInsertions();
+	void onHangup(const signalfd_siginfo &info);
 	void onColdplug(bool wait = false);
 	void onUevents();
 	void onRescan();

@@ -30,15 +30,6 @@ struct Root : FixtureRoot {
 	}
 };
 
-const PlannedModule &find(const ModuleGraph &g, const std::string &name)
-{
-	for (const PlannedModule &m : g.modules)
-		if (m.name == name)
-			return m;
-	FAIL("no module " << name << " in the graph");
-	abort();
-}
-
 std::vector<std::string> after(const ModuleGraph &g, const std::string &name)
 {
 	std::vector<std::string> out;

@@ -15,15 +15,6 @@ struct Root : FixtureRoot {
 	Root() { dir.mkdir("/etc/modprobe.d"); }
 };
 
-const PlannedModule &find(const ModuleGraph &g, const std::string &name)
-{
-	for (const PlannedModule &m : g.modules)
-		if (m.name == name)
-			return m;
-	FAIL("no module " << name << " in the graph");
-	abort();
-}
-
 } // namespace
 
 TEST_CASE("given a whole root, we should plan modules-load.d and the command line together")

@@ -4,6 +4,7 @@
 #include "base/strings.h"
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -111,6 +112,15 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 		}
 	}
 	return a;
+}
+
+const PlannedModule &find(const ModuleGraph &graph, const std::string &name)
+{
+	for (const PlannedModule &m : graph.modules)
+		if (m.name == name)
+			return m;
+	FAIL("no module " << name << " in the graph");
+	abort();
 }
 
 std::set<std::string> planned(const ModuleGraph &graph, OutcomeKind kind)

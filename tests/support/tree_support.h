@@ -49,6 +49,9 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 				   const std::string &configDir, const std::string &name,
 				   bool useBlacklist);
 
+// The module NAME of the graph; the test fails when there is none.
+const PlannedModule &find(const ModuleGraph &graph, const std::string &name);
+
 // Names of the modules the graph plans as KIND (Inserted: to insert).
 std::set<std::string> planned(const ModuleGraph &graph, OutcomeKind kind);
 

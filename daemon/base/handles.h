@@ -1,6 +1,8 @@
 // RAII owners for the C handles modloadd uses: one place knows how each is released.
 #pragma once
 
+#include <dirent.h>
+#include <glob.h>
 #include <libkmod.h>
 #include <memory>
 #include <systemd/sd-event.h>
@@ -17,6 +19,26 @@ using KmodModule = std::unique_ptr<kmod_module, Unreffer<kmod_module_unref>>;
 using KmodList = std::unique_ptr<kmod_list, Unreffer<kmod_module_unref_list>>;
 using KmodInfoList = std::unique_ptr<kmod_list, Unreffer<kmod_module_info_free_list>>;
 using SdEvent = std::unique_ptr<sd_event, Unreffer<sd_event_unref>>;
+// closedir()'s result says nothing we could act on when letting go of a directory we only read.
+using Dir = std::unique_ptr<DIR, Unreffer<::closedir>>;
+
+// What glob(3) found, released with globfree(). glob() may fill it in part and then fail, so it
+// is released whatever glob() returned.
+class GlobPaths {
+public:
+	GlobPaths() = default;
+	GlobPaths(const GlobPaths &) = delete;
+	GlobPaths &operator=(const GlobPaths &) = delete;
+	~GlobPaths() { ::globfree(&glob_); }
+
+	// For glob()'s last argument.
+	glob_t *get() { return &glob_; }
+	size_t size() const { return glob_.gl_pathc; }
+	const char *operator[](size_t i) const { return glob_.gl_pathv[i]; }
+
+private:
+	glob_t glob_{};
+};
 
 // An owned file descriptor; -1 when empty.
 class UniqueFd {

@@ -3,12 +3,12 @@
 
 #include <array>
 #include <cassert>
-#include <cerrno>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
 
 #include "base/strings.h"
+#include "base/words.h"
 
 namespace modloadd {
 
@@ -434,44 +434,6 @@ bool isDeviceCondition(ConditionType type)
 {
 	return type == ConditionType::PCIDevice || type == ConditionType::USBDevice ||
 	       type == ConditionType::Modalias;
-}
-
-int extractWord(std::string_view &rest, std::string &word, bool unquote, bool relax)
-{
-	word.clear();
-	rest = skipSpace(rest);
-	if (rest.empty())
-		return 0;
-
-	char quote = 0;
-	size_t i = 0;
-	for (; i < rest.size(); i++) {
-		char c = rest[i];
-		if (c == '\\') {
-			if (i + 1 == rest.size()) {
-				if (!relax)
-					return -EINVAL;
-				word += c;
-				continue;
-			}
-			word += rest[++i];
-		} else if (quote) {
-			if (c == quote)
-				quote = 0;
-			else
-				word += c;
-		} else if (unquote && (c == '\'' || c == '"')) {
-			quote = c;
-		} else if (isSpace(c)) {
-			break;
-		} else {
-			word += c;
-		}
-	}
-	if (quote && !relax)
-		return -EINVAL;
-	rest = skipSpace(rest.substr(i));
-	return 1;
 }
 
 std::optional<std::vector<Comparison>> parseKernelVersionValue(std::string_view value)

@@ -56,12 +56,6 @@ bool isDeviceCondition(ConditionType type);
 std::optional<Condition> parseCondition(ConditionType type, std::string_view rawValue,
 					std::string &expected);
 
-// One word off the front of `rest`, as systemd's extract_first_word() takes it with whitespace
-// separators: a backslash keeps the next character as it is; with `unquote`, '...' and "..."
-// group and lose their quotes. 1 with `word` set, 0 when only whitespace was left, -EINVAL for
-// an unterminated quote or a trailing backslash (kept as they are with `relax`).
-int extractWord(std::string_view &rest, std::string &word, bool unquote, bool relax);
-
 // The grammar of the values that compare, shared by parseCondition() (is the value well formed?)
 // and the tests (what does it ask?). Operators as systemd's compare-operator.c spells them.
 enum class CompareOp {

@@ -11,11 +11,12 @@
 #include <sys/utsname.h>
 
 #include "base/strings.h"
-#include "system/live_modules.h"
+#include "base/words.h"
+#include "rules/version_compare.h"
 #include "system/architecture.h"
 #include "system/fact_files.h"
+#include "system/live_modules.h"
 #include "system/machine_resources.h"
-#include "rules/version_compare.h"
 #include "system/virtualization.h"
 
 namespace modloadd {

@@ -418,25 +418,3 @@ TEST_CASE("given Modalias, we should want printable ASCII without whitespace", "
 		     "of:NgpioT(null)Cfoo,bar", std::string(4095, 'a')},
 		    {"pci:v000010DE d*", "pci:\tx", "pci:\xc3\xa9", std::string(4096, 'a')});
 }
-
-TEST_CASE("given extractWord, we should split like systemd's extract_first_word()", "[condition]")
-{
-	auto words = [](std::string_view s, bool unquote, bool relax) {
-		std::vector<std::string> out;
-		std::string w;
-		int r;
-		while ((r = extractWord(s, w, unquote, relax)) > 0)
-			out.push_back(w);
-		if (r < 0)
-			out.push_back("<error>");
-		return out;
-	};
-	using Strings = std::vector<std::string>;
-	CHECK(words("  a b\t c ", true, false) == Strings{"a", "b", "c"});
-	CHECK(words("a=\"b c\" 'd e'f", true, false) == Strings{"a=b c", "d ef"});
-	CHECK(words("a\\ b c", true, false) == Strings{"a b", "c"});
-	CHECK(words("\"a b", true, false) == Strings{"<error>"});
-	CHECK(words("\"a b", true, true) == Strings{"a b"});
-	CHECK(words("\"a b\"", false, false) == Strings{"\"a", "b\""});
-	CHECK(words("", true, false).empty());
-}

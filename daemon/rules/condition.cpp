@@ -555,26 +555,6 @@ std::optional<DmiMatch> parseDmiValue(std::string_view value)
 	return DmiMatch{std::string(field), std::string(glob)};
 }
 
-std::optional<std::string> parseId128(std::string_view value)
-{
-	bool uuid = value.size() == 36;
-	if (!uuid && value.size() != 32)
-		return std::nullopt;
-	std::string id;
-	for (size_t i = 0; i < value.size(); i++) {
-		char c = value[i];
-		if (uuid && (i == 8 || i == 13 || i == 18 || i == 23)) {
-			if (c != '-')
-				return std::nullopt;
-			continue;
-		}
-		if (!isHex(c))
-			return std::nullopt;
-		id += c;
-	}
-	return asciiLower(id);
-}
-
 std::optional<Condition> parseCondition(ConditionType type, std::string_view rawValue,
 					std::string &expected)
 {

@@ -113,8 +113,4 @@ struct DmiMatch {
 // ConditionDMI=: FIELD=GLOB, FIELD one of the text files of /sys/class/dmi/id.
 std::optional<DmiMatch> parseDmiValue(std::string_view value);
 
-// A 128-bit ID as sd_id128_from_string() reads it (32 hex digits, or the UUID form with
-// dashes, any case), as 32 lower-case hex digits; nullopt when VALUE is no ID.
-std::optional<std::string> parseId128(std::string_view value);
-
 } // namespace modloadd

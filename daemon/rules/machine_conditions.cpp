@@ -15,6 +15,7 @@
 #include "rules/version_compare.h"
 #include "system/architecture.h"
 #include "system/fact_files.h"
+#include "system/kernel_tree.h"
 #include "system/live_modules.h"
 #include "system/machine_resources.h"
 #include "system/virtualization.h"
@@ -360,22 +361,8 @@ bool MachineFacts::moduleLoaded(std::string_view name)
 	}
 
 	if (!builtinModules_.known) {
-		if (const auto &release = kernelRelease()) {
-			for (std::string_view dir : {"/lib/modules/", "/usr/lib/modules/"}) {
-				auto text = readFactFile(
-					path(std::string(dir) + *release + "/modules.builtin"));
-				if (!text)
-					continue;
-				for (const std::string &line : split(*text, '\n')) {
-					std::string_view file = trim(line);
-					file = file.substr(file.rfind('/') + 1);
-					if (endsWith(file, ".ko"))
-						file.remove_suffix(3);
-					builtinModules_.value.insert(normalizeModuleName(file));
-				}
-				break;
-			}
-		}
+		if (const auto &release = kernelRelease())
+			builtinModules_.value = readBuiltinModules(root_, *release);
 		builtinModules_.known = true;
 	}
 	return builtinModules_.value.count(wanted) > 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,10 @@ std::optional<std::string> runningKernelVersion();
 std::optional<KernelTree> findKernelTree(std::string_view root,
 					 const std::optional<std::string> &version,
 					 std::string &error);
+
+// The modules built into kernel RELEASE, by name with '-' as '_' ("kernel/fs/ext4/ext4.ko" ->
+// "ext4"), from ROOT/lib/modules/RELEASE/modules.builtin, else the one under /usr/lib/modules;
+// empty when neither can be read.
+std::set<std::string> readBuiltinModules(std::string_view root, std::string_view release);
 
 } // namespace modloadd

@@ -3,11 +3,7 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
-#include <dirent.h>
 #include <fnmatch.h>
-#include <glob.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "base/strings.h"
@@ -28,66 +24,6 @@ std::string_view trimEnd(std::string_view s)
 {
 	size_t last = s.find_last_not_of(kWhitespace);
 	return last == std::string_view::npos ? std::string_view() : s.substr(0, last + 1);
-}
-
-bool isHiddenOrBackup(std::string_view name)
-{
-	// systemd's hidden_or_backup_file(), as systemd 252 has it.
-	if (startsWith(name, ".") || endsWith(name, "~") || name == "lost+found" ||
-	    name == "aquota.user" || name == "aquota.group")
-		return true;
-	size_t dot = name.rfind('.');
-	if (dot == std::string_view::npos)
-		return false;
-	std::string_view suffix = name.substr(dot + 1);
-	for (std::string_view s :
-	     {"rpmnew", "rpmsave", "rpmorig", "dpkg-old", "dpkg-new", "dpkg-tmp", "dpkg-dist",
-	      "dpkg-bak", "dpkg-backup", "dpkg-remove", "ucf-new", "ucf-old", "ucf-dist", "swp",
-	      "bak", "old", "new"})
-		if (suffix == s)
-			return true;
-	return false;
-}
-
-bool directoryHasEntries(const std::string &path)
-{
-	DIR *dir = ::opendir(path.c_str());
-	if (!dir)
-		// systemd counts a directory it cannot read as not empty; we do not guess.
-		return false;
-	bool found = false;
-	while (struct dirent *de = ::readdir(dir)) {
-		std::string_view name = de->d_name;
-		if (name == "." || name == ".." || isHiddenOrBackup(name))
-			continue;
-		found = true;
-		break;
-	}
-	::closedir(dir);
-	return found;
-}
-
-// Glob metacharacters in the root are meant literally; the pattern after it is the rule's.
-std::string globRoot(std::string_view root)
-{
-	std::string out;
-	for (char c : root) {
-		if (std::strchr("*?[]{}\\", c))
-			out += '\\';
-		out += c;
-	}
-	while (!out.empty() && out.back() == '/')
-		out.pop_back();
-	return out;
-}
-
-bool globMatches(const std::string &pattern)
-{
-	glob_t g{};
-	int r = ::glob(pattern.c_str(), GLOB_NOSORT | GLOB_BRACE, nullptr, &g);
-	bool any = r == 0 && g.gl_pathc > 0;
-	::globfree(&g);
-	return any;
 }
 
 bool fnmatches(const std::string &pattern, const std::string &s, int flags = 0)
@@ -377,7 +313,7 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 		return pathExists(rootedPath(facts.root(), c.value));
 
 	case ConditionType::PathExistsGlob:
-		return globMatches(globRoot(facts.root()) + c.value);
+		return globMatchesUnder(facts.root(), c.value);
 
 	case ConditionType::PathIsDirectory:
 		return isDirectory(rootedPath(facts.root(), c.value));
@@ -385,11 +321,8 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 	case ConditionType::DirectoryNotEmpty:
 		return directoryHasEntries(rootedPath(facts.root(), c.value));
 
-	case ConditionType::FileNotEmpty: {
-		struct stat st;
-		return ::stat(rootedPath(facts.root(), c.value).c_str(), &st) == 0 &&
-		       S_ISREG(st.st_mode) && st.st_size > 0;
-	}
+	case ConditionType::FileNotEmpty:
+		return isNonEmptyFile(rootedPath(facts.root(), c.value));
 
 	case ConditionType::KernelCommandLine: {
 		const auto &words = facts.kernelCommandLine();

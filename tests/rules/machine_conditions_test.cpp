@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "machine_condition_check.h"
-#include "system/architecture.h"
 #include "rules/condition.h"
 #include "rules/machine_conditions.h"
+#include "system/architecture.h"
 #include "temp_tree.h"
 
 using namespace modloadd;
@@ -449,24 +449,10 @@ TEST_CASE("given live, loading and builtin modules, we should test ModuleLoaded 
 	CHECK(test(CT::ModuleLoaded, "e1000e", facts));
 }
 
-TEST_CASE("given an empty root, we should find no facts and no positive condition true",
-	  "[machine_conditions]")
+TEST_CASE("given an empty root, we should find no positive condition true", "[machine_conditions]")
 {
 	TempTree t;
-	MachineFacts facts(t.root());
-	CHECK_FALSE(facts.kernelRelease());
-	CHECK_FALSE(facts.kernelCommandLine());
-	CHECK_FALSE(facts.architecture());
-	CHECK(facts.cpuFlags().empty());
-	CHECK_FALSE(facts.memory());
-	CHECK_FALSE(facts.cpus());
-	CHECK_FALSE(facts.machineId());
-	CHECK_FALSE(facts.hostname());
-	CHECK_FALSE(facts.dmiField("sys_vendor"));
-	CHECK_FALSE(facts.efiBoot());
-	CHECK_FALSE(facts.deviceTree());
-	CHECK(facts.deviceTreeCompatible().empty());
-	CHECK(facts.virtualization() == "none");
+	MachineFacts facts(t.root()); // no facts at all: tests/system/machine_facts_test.cpp
 
 	using CT = ConditionType;
 	struct Case {

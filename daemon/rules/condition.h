@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/comparisons.h"
+
 namespace modloadd {
 
 enum class ConditionType {
@@ -55,43 +57,6 @@ bool isDeviceCondition(ConditionType type);
 // path", "a comparison such as >=5.10 or a glob", ...).
 std::optional<Condition> parseCondition(ConditionType type, std::string_view rawValue,
 					std::string &expected);
-
-// The grammar of the values that compare, shared by parseCondition() (is the value well formed?)
-// and the tests (what does it ask?). Operators as systemd's compare-operator.c spells them.
-enum class CompareOp {
-	Less,		// <
-	LessOrEqual,	// <=
-	Equal,		// =  (numbers)
-	NotEqual,	// != (numbers) and <>
-	GreaterOrEqual, // >=
-	Greater,	// >
-	StringEqual,	// =  where systemd compares strings: KernelVersion, smbios-field()
-	StringNotEqual, // != there
-	GlobEqual,	// $=, and a KernelVersion word without an operator
-	GlobNotEqual,	// !$=
-};
-
-struct Comparison {
-	CompareOp op = CompareOp::GlobEqual;
-	std::string operand;
-};
-
-// ConditionKernelVersion=: space-separated words, each an operator glued to a version (">=5.10"),
-// or a glob without operator; all must hold. Quotes group, as systemd's extract_first_word();
-// only the first word may leave a space between operator and version ("> 5.10", as systemd 252
-// allows). nullopt when malformed.
-std::optional<std::vector<Comparison>> parseKernelVersionValue(std::string_view value);
-
-struct AmountComparison {
-	CompareOp op = CompareOp::GreaterOrEqual; // when no operator is written
-	uint64_t amount = 0;
-};
-
-// ConditionMemory=: an optional operator, then a size as systemd's parse_size() with base 1024
-// reads it: "4G", "1.5G", "1G 512M", suffixes K M G T P E and B, upper case only.
-std::optional<AmountComparison> parseMemoryValue(std::string_view value);
-// ConditionCPUs=: an optional operator, then a decimal count.
-std::optional<AmountComparison> parseCpusValue(std::string_view value);
 
 enum class FirmwareKind { Uefi, DeviceTree, DeviceTreeCompatible, SmbiosField };
 

@@ -6,7 +6,6 @@
 #include <fnmatch.h>
 
 #include "base/strings.h"
-#include "rules/version_compare.h"
 #include "system/architecture.h"
 #include "system/fact_files.h"
 
@@ -17,48 +16,6 @@ namespace {
 bool fnmatches(const std::string &pattern, const std::string &s, int flags = 0)
 {
 	return ::fnmatch(pattern.c_str(), s.c_str(), flags) == 0;
-}
-
-bool holds(int cmp, CompareOp op)
-{
-	switch (op) {
-	case CompareOp::Less:
-		return cmp < 0;
-	case CompareOp::LessOrEqual:
-		return cmp <= 0;
-	case CompareOp::Equal:
-		return cmp == 0;
-	case CompareOp::NotEqual:
-		return cmp != 0;
-	case CompareOp::GreaterOrEqual:
-		return cmp >= 0;
-	case CompareOp::Greater:
-		return cmp > 0;
-	default:
-		return false; // string and glob operators do not order
-	}
-}
-
-template <typename T> int order(T a, T b)
-{
-	return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// systemd's version_or_fnmatch_compare().
-bool versionOrGlobHolds(const Comparison &c, const std::string &actual)
-{
-	switch (c.op) {
-	case CompareOp::StringEqual:
-		return actual == c.operand;
-	case CompareOp::StringNotEqual:
-		return actual != c.operand;
-	case CompareOp::GlobEqual:
-		return fnmatches(c.operand, actual);
-	case CompareOp::GlobNotEqual:
-		return ::fnmatch(c.operand.c_str(), actual.c_str(), 0) == FNM_NOMATCH;
-	default:
-		return holds(compareVersions(actual, c.operand), c.op);
-	}
 }
 
 } // namespace
@@ -170,14 +127,13 @@ bool testMachineCondition(const Condition &c, MachineFacts &facts)
 	case ConditionType::Memory: {
 		auto want = parseMemoryValue(c.value);
 		auto have = facts.memory();
-		return want && have && holds(order(*have, want->amount), want->op);
+		return want && have && want->holdsFor(*have);
 	}
 
 	case ConditionType::CPUs: {
 		auto want = parseCpusValue(c.value);
 		auto have = facts.cpus();
-		return want && have &&
-		       holds(order(static_cast<uint64_t>(*have), want->amount), want->op);
+		return want && have && want->holdsFor(*have);
 	}
 
 	case ConditionType::DMI: {

@@ -189,26 +189,6 @@ TEST_CASE("given KernelVersion, we should take systemd 252's comparisons and glo
 		     "*-amd64", "$=6.*", "!$=5.*", "<>6.1", "'>=5.10' '<7'", "\">= 5.10\"",
 		     "  >=5.10   <6.2  "},
 		    {">", ">=", ">= 5.10 < 6.2", ">=5.10 <", "'>=5.10", ">=5.10 \\"});
-
-	auto v = parseKernelVersionValue(">=5.10 <6.2 6.*");
-	REQUIRE(v);
-	REQUIRE(v->size() == 3);
-	CHECK((*v)[0].op == CompareOp::GreaterOrEqual);
-	CHECK((*v)[0].operand == "5.10");
-	CHECK((*v)[1].op == CompareOp::Less);
-	CHECK((*v)[1].operand == "6.2");
-	CHECK((*v)[2].op == CompareOp::GlobEqual);
-	CHECK((*v)[2].operand == "6.*");
-
-	v = parseKernelVersionValue("= 6.1 !=6.2 $=6* !$=7* <>8");
-	REQUIRE(v);
-	REQUIRE(v->size() == 5);
-	CHECK((*v)[0].op == CompareOp::StringEqual);
-	CHECK((*v)[0].operand == "6.1");
-	CHECK((*v)[1].op == CompareOp::StringNotEqual);
-	CHECK((*v)[2].op == CompareOp::GlobEqual);
-	CHECK((*v)[3].op == CompareOp::GlobNotEqual);
-	CHECK((*v)[4].op == CompareOp::NotEqual);
 }
 
 TEST_CASE("given KernelVersion with a leading !, we should read it as the negation prefix, as "
@@ -337,35 +317,12 @@ TEST_CASE("given Memory, we should read sizes as systemd's parse_size() does", "
 		     "512B", "10.M", "0", "1E"},
 		    {"4g", "4GB", "four", "4G 8G", "1K 1M", "-1G", ">", "$=4G", "16E", "1.5.5G",
 		     ">= >= 4G"});
-
-	auto m = parseMemoryValue("4G");
-	REQUIRE(m);
-	CHECK(m->op == CompareOp::GreaterOrEqual);
-	CHECK(m->amount == (uint64_t{4} << 30));
-	m = parseMemoryValue("<1.5G");
-	REQUIRE(m);
-	CHECK(m->op == CompareOp::Less);
-	CHECK(m->amount == (uint64_t{3} << 29));
-	m = parseMemoryValue("1G 512M 3");
-	REQUIRE(m);
-	CHECK(m->amount == (uint64_t{1} << 30) + (uint64_t{512} << 20) + 3);
-	m = parseMemoryValue("=2048");
-	REQUIRE(m);
-	CHECK(m->op == CompareOp::Equal);
-	CHECK(m->amount == 2048);
 }
 
 TEST_CASE("given CPUs, we should take an optional operator and a decimal count", "[condition]")
 {
 	checkValues(ConditionType::CPUs, {"1", ">=4", "<=128", "=2", "!=3", "<>3", "> 1", "0"},
 		    {"four", "4.0", "-1", "04", "4 cores", ">", "4294967296", "$=4"});
-	auto c = parseCpusValue("<=128");
-	REQUIRE(c);
-	CHECK(c->op == CompareOp::LessOrEqual);
-	CHECK(c->amount == 128);
-	c = parseCpusValue("8");
-	REQUIRE(c);
-	CHECK(c->op == CompareOp::GreaterOrEqual);
 }
 
 TEST_CASE("given DMI, we should want a text field of /sys/class/dmi/id and a glob", "[condition]")

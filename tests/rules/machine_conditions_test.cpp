@@ -449,6 +449,44 @@ TEST_CASE("given live, loading and builtin modules, we should test ModuleLoaded 
 	CHECK(test(CT::ModuleLoaded, "e1000e", facts));
 }
 
+TEST_CASE("given a parsed condition whose text is changed afterwards, we should test what was "
+	  "parsed, never the text",
+	  "[machine_conditions]")
+{
+	TempTree t;
+	t.write("/etc/modloadd.conf", "x");
+	t.write("/proc/sys/kernel/osrelease", "6.1.0-13-amd64\n");
+	t.write("/proc/meminfo", "MemTotal:        8048576 kB\n");
+	MachineFacts facts(t.root());
+
+	using CT = ConditionType;
+	std::string expected;
+	auto path = parseCondition(CT::PathExists, "/etc/modloadd.conf", expected);
+	REQUIRE(path);
+	path->value = "/nothing";
+	CHECK(testMachineCondition(*path, facts));
+
+	auto version = parseCondition(CT::KernelVersion, ">=6.1 6.1.*", expected);
+	REQUIRE(version);
+	version->value = "<1";
+	CHECK(testMachineCondition(*version, facts));
+
+	auto memory = parseCondition(CT::Memory, ">=4G", expected);
+	REQUIRE(memory);
+	memory->value = ">=1E";
+	CHECK(testMachineCondition(*memory, facts));
+
+	// The text alone, never parsed, asks nothing.
+	Condition unparsed;
+	unparsed.type = CT::PathExists;
+	unparsed.value = "/etc/modloadd.conf";
+	CHECK_FALSE(testMachineCondition(unparsed, facts));
+	// Nor does a parsed value of another type's kind.
+	unparsed.type = CT::KernelVersion;
+	unparsed.parsed = ConditionPath{"/etc/modloadd.conf"};
+	CHECK_FALSE(testMachineCondition(unparsed, facts));
+}
+
 TEST_CASE("given an empty root, we should find no positive condition true", "[machine_conditions]")
 {
 	TempTree t;

@@ -19,8 +19,8 @@ using KmodModule = std::unique_ptr<kmod_module, Unreffer<kmod_module_unref>>;
 using KmodList = std::unique_ptr<kmod_list, Unreffer<kmod_module_unref_list>>;
 using KmodInfoList = std::unique_ptr<kmod_list, Unreffer<kmod_module_info_free_list>>;
 using SdEvent = std::unique_ptr<sd_event, Unreffer<sd_event_unref>>;
-// closedir()'s result says nothing we could act on when letting go of a directory we only read.
-using Dir = std::unique_ptr<DIR, Unreffer<::closedir>>;
+// closedir() also closes the descriptor a DIR was opened on (fdopendir).
+using Dir = std::unique_ptr<DIR, Unreffer<closedir>>;
 
 // What glob(3) found, released with globfree(). glob() may fill it in part and then fail, so it
 // is released whatever glob() returned.

@@ -40,9 +40,9 @@ struct Condition {
 	bool trigger = false; // "|": one of the triggering conditions must hold
 	bool negate = false;  // "!": the test must fail
 	// After the prefixes, trimmed (a path simplified): the value as written, for messages, the
-	// journal and plans. The tests never read it.
+	// journal and plans. testMachineCondition() and testDeviceCondition() never read it.
 	std::string value;
-	// What `value` asks, read once by parseCondition(); the tests read this.
+	// What `value` asks, read once by parseCondition(): what those two test.
 	ConditionValue parsed;
 	unsigned line = 0; // in the rule file
 };

@@ -8,7 +8,8 @@
 namespace modloadd {
 
 // The raw result of one machine condition (not a device condition): `negate` and `trigger` are
-// the caller's. Semantics as systemd 252's condition.c where systemd has the condition.
+// the caller's. Semantics as systemd 252's condition.c where systemd has the condition. Tests
+// `c.parsed` only: false for a Condition that parseCondition() did not make.
 bool testMachineCondition(const Condition &c, MachineFacts &facts);
 
 } // namespace modloadd

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <glob.h>
 #include <libkmod.h>
 #include <memory>
 #include <systemd/sd-event.h>
@@ -23,6 +24,24 @@ using SdEvent = std::unique_ptr<sd_event, Unreffer<sd_event_unref>>;
 using Dir = std::unique_ptr<DIR, Unreffer<closedir>>;
 // A source is disabled as it is released, so that its callback never runs after its owner.
 using SdEventSource = std::unique_ptr<sd_event_source, Unreffer<sd_event_source_disable_unref>>;
+
+// What glob(3) found, released with globfree(). glob() may fill it in part and then fail, so it
+// is released whatever glob() returned.
+class GlobPaths {
+public:
+	GlobPaths() = default;
+	GlobPaths(const GlobPaths &) = delete;
+	GlobPaths &operator=(const GlobPaths &) = delete;
+	~GlobPaths() { ::globfree(&glob_); }
+
+	// For glob()'s last argument.
+	glob_t *get() { return &glob_; }
+	size_t size() const { return glob_.gl_pathc; }
+	const char *operator[](size_t i) const { return glob_.gl_pathv[i]; }
+
+private:
+	glob_t glob_{};
+};
 
 // An owned file descriptor; -1 when empty.
 class UniqueFd {

@@ -69,6 +69,28 @@ std::optional<uint64_t> parseDecimal(std::string_view s)
 	return n;
 }
 
+std::optional<std::string> parseId128(std::string_view value)
+{
+	bool uuid = value.size() == 36;
+	if (!uuid && value.size() != 32)
+		return std::nullopt;
+	std::string id;
+	for (size_t i = 0; i < value.size(); i++) {
+		char c = value[i];
+		if (uuid && (i == 8 || i == 13 || i == 18 || i == 23)) {
+			if (c != '-')
+				return std::nullopt;
+			continue;
+		}
+		bool hex =
+			(c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+		if (!hex)
+			return std::nullopt;
+		id += c;
+	}
+	return asciiLower(id);
+}
+
 bool startsWith(std::string_view s, std::string_view prefix)
 {
 	return s.substr(0, prefix.size()) == prefix;

@@ -20,6 +20,10 @@ std::string_view trim(std::string_view s);
 // A whole string of decimal digits (no sign, no space) that fits in 64 bits; nullopt otherwise.
 std::optional<uint64_t> parseDecimal(std::string_view s);
 
+// A 128-bit ID as sd_id128_from_string() reads it (32 hex digits, or the UUID form with
+// dashes, any case), as 32 lower-case hex digits; nullopt when VALUE is no ID.
+std::optional<std::string> parseId128(std::string_view value);
+
 // ASCII lower case ("1AF4" -> "1af4"); other bytes unchanged.
 std::string asciiLower(std::string_view s);
 

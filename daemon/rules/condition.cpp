@@ -1,12 +1,9 @@
-// Condition*= keys and values: names, systemd's "|" and "!" prefixes, and each type's syntax.
+// Condition*= keys and lines: the names of the types, systemd's "|" and "!" prefixes, and which
+// parser reads the value of each type.
 #include "rules/condition.h"
 
 #include <array>
 #include <cassert>
-#include <cerrno>
-#include <cmath>
-#include <initializer_list>
-#include <limits>
 
 #include "base/strings.h"
 
@@ -42,373 +39,80 @@ constexpr std::array<NamedType, 19> kNames = {{
 	{ConditionType::Modalias, "ConditionModalias"},
 }};
 
-// systemd-detect-virt's ids (virt.c), plus "google" and "sre" of later systemd versions.
-constexpr std::string_view kVirtualizationIds[] = {
-	"qemu",	     "kvm",	    "amazon",	      "zvm",	  "vmware",
-	"microsoft", "oracle",	    "powervm",	      "xen",	  "bochs",
-	"uml",	     "parallels",   "bhyve",	      "qnx",	  "acrn",
-	"apple",     "sre",	    "google",	      "vm-other", "openvz",
-	"lxc",	     "lxc-libvirt", "systemd-nspawn", "docker",	  "podman",
-	"rkt",	     "wsl",	    "proot",	      "pouch",	  "container-other",
-};
-
-// systemd's architecture names (architecture.c).
-constexpr std::string_view kArchitectures[] = {
-	"x86",	    "x86-64",	"ppc",	     "ppc-le",	"ppc64",       "ppc64-le", "ia64",
-	"parisc",   "parisc64", "s390",	     "s390x",	"sparc",       "sparc64",  "mips",
-	"mips-le",  "mips64",	"mips64-le", "alpha",	"arm",	       "arm-be",   "arm64",
-	"arm64-be", "sh",	"sh64",	     "m68k",	"tilegx",      "cris",	   "arc",
-	"arc-be",   "nios2",	"riscv32",   "riscv64", "loongarch64",
-};
-
-// The files of /sys/class/dmi/id that hold text (modalias, uevent, power/ and subsystem do not
-// describe the machine).
-constexpr std::string_view kDmiFields[] = {
-	"bios_date",	   "bios_release",	"bios_vendor",	       "bios_version",
-	"board_asset_tag", "board_name",	"board_serial",	       "board_vendor",
-	"board_version",   "chassis_asset_tag", "chassis_serial",      "chassis_type",
-	"chassis_vendor",  "chassis_version",	"ec_firmware_release", "product_family",
-	"product_name",	   "product_serial",	"product_sku",	       "product_uuid",
-	"product_version", "sys_vendor",
-};
-
-// The kernel's MODULE_NAME_LEN (64 - sizeof(unsigned long)) less the terminating NUL.
-constexpr size_t kMaxModuleName = 55;
-// PATH_MAX less the NUL; a modalias is a sysfs attribute, which cannot be longer either.
-constexpr size_t kMaxPath = 4095;
-constexpr size_t kMaxFileName = 255;
-
-template <typename List> bool contains(const List &list, std::string_view s)
-{
-	for (std::string_view item : list)
-		if (item == s)
-			return true;
-	return false;
-}
-
-bool isSpace(char c)
-{
-	return kWhitespace.find(c) != std::string_view::npos;
-}
-bool isDigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-bool isLower(char c)
-{
-	return c >= 'a' && c <= 'z';
-}
-bool isUpper(char c)
-{
-	return c >= 'A' && c <= 'Z';
-}
-bool isHex(char c)
-{
-	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 std::string_view skipSpace(std::string_view s)
 {
-	while (!s.empty() && isSpace(s.front()))
-		s.remove_prefix(1);
-	return s;
+	size_t first = s.find_first_not_of(kWhitespace);
+	return first == std::string_view::npos ? std::string_view() : s.substr(first);
 }
 
-struct OperatorSpelling {
-	std::string_view text;
-	CompareOp op;
-	bool onlyWithStrings; // compare-operator.c's COMPARE_ALLOW_FNMATCH /
-			      // COMPARE_EQUAL_BY_STRING
-};
-
-// Longest spellings first where one is a prefix of another. Where strings compare, "=" and "!="
-// compare strings, and "$=", "!$=" are globs; elsewhere "=" and "!=" compare numbers.
-constexpr OperatorSpelling kOperators[] = {
-	{"!$=", CompareOp::GlobNotEqual, true}, {"$=", CompareOp::GlobEqual, true},
-	{"<>", CompareOp::NotEqual, false},	{">=", CompareOp::GreaterOrEqual, false},
-	{"<=", CompareOp::LessOrEqual, false},	{"!=", CompareOp::StringNotEqual, true},
-	{"=", CompareOp::StringEqual, true},	{"!=", CompareOp::NotEqual, false},
-	{"=", CompareOp::Equal, false},		{"<", CompareOp::Less, false},
-	{">", CompareOp::Greater, false},
-};
-
-// Takes an operator off the front of `s`; nullopt (and `s` unchanged) when there is none.
-std::optional<CompareOp> takeOperator(std::string_view &s, bool strings)
+// `parsed`, when there is one, into `out`; else what was expected.
+template <typename T>
+std::optional<std::string_view> keep(std::optional<T> parsed, ConditionValue &out,
+				     std::string_view expected)
 {
-	for (const OperatorSpelling &o : kOperators) {
-		if (o.onlyWithStrings && !strings)
-			continue;
-		if (startsWith(s, o.text)) {
-			s.remove_prefix(o.text.size());
-			return o.op;
-		}
-	}
+	if (!parsed)
+		return expected;
+	out = std::move(*parsed);
 	return std::nullopt;
 }
 
-// Decimal digits off the front of `s` into `n`; false when there are none or they overflow.
-bool takeDecimal(std::string_view &s, uint64_t &n, size_t &digits)
-{
-	n = 0;
-	digits = 0;
-	while (digits < s.size() && isDigit(s[digits])) {
-		uint64_t d = static_cast<uint64_t>(s[digits] - '0');
-		if (n > (std::numeric_limits<uint64_t>::max() - d) / 10)
-			return false;
-		n = n * 10 + d;
-		digits++;
-	}
-	s.remove_prefix(digits);
-	return digits > 0;
-}
-
-// systemd's parse_size() with base 1024: numbers with optional fractions and descending
-// suffixes, summed ("1G 512M"); a bare number is bytes.
-std::optional<uint64_t> parseSize(std::string_view s)
-{
-	struct Suffix {
-		std::string_view text;
-		uint64_t factor;
-	};
-	static constexpr Suffix kSuffixes[] = {
-		{"E", uint64_t{1} << 60},
-		{"P", uint64_t{1} << 50},
-		{"T", uint64_t{1} << 40},
-		{"G", uint64_t{1} << 30},
-		{"M", uint64_t{1} << 20},
-		{"K", uint64_t{1} << 10},
-		{"B", 1},
-		{"", 1},
-	};
-	constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-
-	uint64_t total = 0;
-	size_t firstSuffix = 0; // each term uses a smaller unit than the one before
-	do {
-		s = skipSpace(s);
-		uint64_t whole = 0;
-		size_t digits = 0;
-		if (!takeDecimal(s, whole, digits))
-			return std::nullopt;
-		double fraction = 0;
-		if (!s.empty() && s.front() == '.') {
-			s.remove_prefix(1);
-			uint64_t decimals = 0;
-			if (!s.empty() && isDigit(s.front())) {
-				if (!takeDecimal(s, decimals, digits))
-					return std::nullopt;
-				fraction = static_cast<double>(decimals) / std::pow(10.0, digits);
-			}
-			// "10.M" is valid, as in systemd
-		}
-		s = skipSpace(s);
-
-		size_t i = firstSuffix;
-		while (i < std::size(kSuffixes) && !startsWith(s, kSuffixes[i].text))
-			i++;
-		if (i == std::size(kSuffixes))
-			return std::nullopt;
-		uint64_t factor = kSuffixes[i].factor;
-		if (whole + (fraction > 0 ? 1 : 0) > kMax / factor)
-			return std::nullopt;
-		uint64_t term = whole * factor +
-				static_cast<uint64_t>(fraction * static_cast<double>(factor));
-		if (term > kMax - total)
-			return std::nullopt;
-		total += term;
-		s.remove_prefix(kSuffixes[i].text.size());
-		firstSuffix = i + 1;
-	} while (!s.empty());
-	return total;
-}
-
-// The part of `value` inside NAME( ... ): the last ')' must end the value, as in systemd.
-std::optional<std::string_view> insideParens(std::string_view value, std::string_view name)
-{
-	if (!startsWith(value, name) || value.size() <= name.size() || value[name.size()] != '(')
-		return std::nullopt;
-	std::string_view arg = value.substr(name.size() + 1);
-	size_t close = arg.rfind(')');
-	if (close == std::string_view::npos || close + 1 != arg.size())
-		return std::nullopt;
-	return arg.substr(0, close);
-}
-
-// Absolute and normalized, as systemd's config_parse_unit_condition_path() demands: no "//",
-// no "." or ".." components, components and the whole within the kernel's limits.
-bool isConditionPath(std::string_view path)
-{
-	if (path.empty() || path.front() != '/' || path.size() > kMaxPath)
-		return false;
-	if (path.find("//") != std::string_view::npos)
-		return false;
-	// A trailing '/' is fine ("/etc/").
-	while (path.size() > 1 && path.back() == '/')
-		path.remove_suffix(1);
-	if (path.size() == 1)
-		return true;
-	for (const std::string &component : split(path.substr(1), '/', false))
-		if (component.empty() || component == "." || component == ".." ||
-		    component.size() > kMaxFileName)
-			return false;
-	return true;
-}
-
-// "/etc/" -> "/etc", as systemd's path_simplify() leaves a condition's path.
-std::string simplifyPath(std::string_view path)
-{
-	while (path.size() > 1 && path.back() == '/')
-		path.remove_suffix(1);
-	return std::string(path);
-}
-
-// A PCI or USB id, or a glob of one: hex digits, '?', '[...]' (one position each) and '*'.
-// Without '*' it spans minWidth to maxWidth positions; with it, at most maxWidth.
-bool isHexGlob(std::string_view s, size_t minWidth, size_t maxWidth)
-{
-	size_t width = 0;
-	bool star = false;
-	for (size_t i = 0; i < s.size(); i++) {
-		char c = s[i];
-		if (c == '*') {
-			star = true;
-			continue;
-		}
-		if (c == '[') {
-			size_t close = s.find(']', i + 1);
-			if (close == std::string_view::npos || close == i + 1)
-				return false;
-			for (size_t j = i + 1; j < close; j++)
-				if (!isHex(s[j]) && s[j] != '-' && !(j == i + 1 && s[j] == '!'))
-					return false;
-			i = close;
-		} else if (!isHex(c) && c != '?') {
-			return false;
-		}
-		width++;
-	}
-	if (star)
-		return width <= maxWidth;
-	return width >= minWidth && width <= maxWidth;
-}
-
-bool isIdList(std::string_view value, std::initializer_list<size_t> maxWidths,
-	      std::initializer_list<size_t> minWidths)
-{
-	std::vector<std::string> parts = split(value, ':', false);
-	if (parts.empty() || parts.size() > maxWidths.size())
-		return false;
-	for (size_t i = 0; i < parts.size(); i++)
-		if (!isHexGlob(parts[i], minWidths.begin()[i], maxWidths.begin()[i]))
-			return false;
-	return true;
-}
-
-bool hasSpace(std::string_view s)
-{
-	for (char c : s)
-		if (isSpace(c))
-			return true;
-	return false;
-}
-
-// The syntax check of one type: nullopt when `value` is fine, else what was expected.
-// May rewrite `value` into the form systemd keeps (paths simplified).
-std::optional<std::string_view> checkValue(ConditionType type, std::string &value)
+// TYPE's parser on `value`, the result in `out`: nullopt when it read the value, else what
+// was expected.
+std::optional<std::string_view> parseValue(ConditionType type, std::string_view value,
+					   ConditionValue &out)
 {
 	switch (type) {
 	case ConditionType::PathExists:
 	case ConditionType::PathIsDirectory:
 	case ConditionType::DirectoryNotEmpty:
 	case ConditionType::FileNotEmpty:
+		return keep(parseConditionPath(value), out,
+			    "an absolute, normalized path such as /etc/foo");
 	case ConditionType::PathExistsGlob:
-		if (!isConditionPath(value))
-			return type == ConditionType::PathExistsGlob
-				       ? "an absolute, normalized path glob such as /dev/nvidia*"
-				       : "an absolute, normalized path such as /etc/foo";
-		value = simplifyPath(value);
-		return std::nullopt;
-
+		return keep(parseConditionPath(value), out,
+			    "an absolute, normalized path glob such as /dev/nvidia*");
 	case ConditionType::KernelCommandLine:
-		if (hasSpace(value))
-			return "a kernel command line word such as quiet or console=ttyS0";
-		return std::nullopt;
-
+		return keep(parseCommandLineWord(value), out,
+			    "a kernel command line word such as quiet or console=ttyS0");
 	case ConditionType::KernelVersion:
-		if (!parseKernelVersionValue(value))
-			return "comparisons such as >=5.10 <6.2, or a glob such as 6.1.*";
-		return std::nullopt;
-
+		return keep(parseKernelVersionValue(value), out,
+			    "comparisons such as >=5.10 <6.2, or a glob such as 6.1.*");
 	case ConditionType::Virtualization:
-		if (parseBoolean(value) || value == "vm" || value == "container" ||
-		    contains(kVirtualizationIds, value))
-			return std::nullopt;
-		return "a boolean, vm, container or a systemd-detect-virt id such as kvm or docker";
-
+		return keep(parseVirtualizationValue(value), out,
+			    "a boolean, vm, container or a systemd-detect-virt id such as kvm or "
+			    "docker");
 	case ConditionType::Architecture:
-		if (value == "native" || contains(kArchitectures, value))
-			return std::nullopt;
-		return "native or an architecture such as x86-64 or arm64";
-
+		return keep(parseArchitectureValue(value), out,
+			    "native or an architecture such as x86-64 or arm64");
 	case ConditionType::Firmware:
-		if (!parseFirmwareValue(value))
-			return "uefi, device-tree, device-tree-compatible(VALUE) or "
-			       "smbios-field(FIELD OP VALUE)";
-		return std::nullopt;
-
+		return keep(parseFirmwareValue(value), out,
+			    "uefi, device-tree, device-tree-compatible(VALUE) or "
+			    "smbios-field(FIELD OP VALUE)");
 	case ConditionType::CPUFeature:
-		// systemd lowercases the name before looking it up; so do we.
-		for (char c : value)
-			if (!isLower(c) && !isUpper(c) && !isDigit(c) && c != '_')
-				return "a CPU flag such as sse4_2";
-		return std::nullopt;
-
+		return keep(parseCpuFeatureValue(value), out, "a CPU flag such as sse4_2");
 	case ConditionType::Host:
-		if (hasSpace(value))
-			return "a hostname (a glob) or a machine ID";
-		return std::nullopt;
-
+		return keep(parseHostValue(value), out, "a hostname (a glob) or a machine ID");
 	case ConditionType::Memory:
-		if (!parseMemoryValue(value))
-			return "a size with an optional comparison, such as >=4G";
-		return std::nullopt;
-
+		return keep(parseMemoryValue(value), out,
+			    "a size with an optional comparison, such as >=4G");
 	case ConditionType::CPUs:
-		if (!parseCpusValue(value))
-			return "a number of CPUs with an optional comparison, such as >=4";
-		return std::nullopt;
-
+		return keep(parseCpusValue(value), out,
+			    "a number of CPUs with an optional comparison, such as >=4");
 	case ConditionType::DMI:
-		if (!parseDmiValue(value))
-			return "FIELD=GLOB, FIELD a text file of /sys/class/dmi/id such as "
-			       "sys_vendor";
-		return std::nullopt;
-
+		return keep(
+			parseDmiValue(value), out,
+			"FIELD=GLOB, FIELD a text file of /sys/class/dmi/id such as sys_vendor");
 	case ConditionType::ModuleLoaded:
-		if (value.size() > kMaxModuleName)
-			return "a module name";
-		for (char c : value)
-			if (!isLower(c) && !isUpper(c) && !isDigit(c) && c != '_' && c != '-')
-				return "a module name";
-		return std::nullopt;
-
+		return keep(parseModuleNameValue(value), out, "a module name");
 	case ConditionType::PCIDevice:
-		if (!isIdList(value, {4, 4, 6}, {4, 4, 1}))
-			return "VENDOR[:DEVICE[:CLASS]] in hex, globs allowed, such as 10de:*:03*";
-		return std::nullopt;
-
+		return keep(parsePciDeviceValue(value), out,
+			    "VENDOR[:DEVICE[:CLASS]] in hex, globs allowed, such as 10de:*:03*");
 	case ConditionType::USBDevice:
-		if (!isIdList(value, {4, 4}, {4, 4}))
-			return "VENDOR[:PRODUCT] in hex, globs allowed, such as 046d:c52b";
-		return std::nullopt;
-
+		return keep(parseUsbDeviceValue(value), out,
+			    "VENDOR[:PRODUCT] in hex, globs allowed, such as 046d:c52b");
 	case ConditionType::Modalias:
-		if (value.size() > kMaxPath)
-			return "a modalias glob such as pci:v000010DEd*";
-		for (char c : value)
-			if (c <= ' ' || c >= 0x7f)
-				return "a modalias glob such as pci:v000010DEd*";
-		return std::nullopt;
+		return keep(parseModaliasValue(value), out,
+			    "a modalias glob such as pci:v000010DEd*");
 	}
 	return "a value";
 }
@@ -434,183 +138,6 @@ bool isDeviceCondition(ConditionType type)
 {
 	return type == ConditionType::PCIDevice || type == ConditionType::USBDevice ||
 	       type == ConditionType::Modalias;
-}
-
-int extractWord(std::string_view &rest, std::string &word, bool unquote, bool relax)
-{
-	word.clear();
-	rest = skipSpace(rest);
-	if (rest.empty())
-		return 0;
-
-	char quote = 0;
-	size_t i = 0;
-	for (; i < rest.size(); i++) {
-		char c = rest[i];
-		if (c == '\\') {
-			if (i + 1 == rest.size()) {
-				if (!relax)
-					return -EINVAL;
-				word += c;
-				continue;
-			}
-			word += rest[++i];
-		} else if (quote) {
-			if (c == quote)
-				quote = 0;
-			else
-				word += c;
-		} else if (unquote && (c == '\'' || c == '"')) {
-			quote = c;
-		} else if (isSpace(c)) {
-			break;
-		} else {
-			word += c;
-		}
-	}
-	if (quote && !relax)
-		return -EINVAL;
-	rest = skipSpace(rest.substr(i));
-	return 1;
-}
-
-std::optional<std::vector<Comparison>> parseKernelVersionValue(std::string_view value)
-{
-	// As systemd's condition_test_kernel_version() reads the value at test time.
-	std::vector<Comparison> comparisons;
-	std::string word;
-	for (;;) {
-		int r = extractWord(value, word, true, false);
-		if (r < 0)
-			return std::nullopt;
-		if (r == 0)
-			break;
-		std::string_view s = trim(word);
-		Comparison c;
-		c.op = takeOperator(s, true).value_or(CompareOp::GlobEqual);
-		s = skipSpace(s);
-		if (!s.empty()) {
-			c.operand = s;
-		} else {
-			// "> 5.10": only the first comparison may put a space after the operator.
-			if (!comparisons.empty())
-				return std::nullopt;
-			std::string next;
-			if (extractWord(value, next, false, false) <= 0)
-				return std::nullopt;
-			c.operand = std::move(next);
-		}
-		comparisons.push_back(std::move(c));
-	}
-	if (comparisons.empty())
-		return std::nullopt;
-	return comparisons;
-}
-
-std::optional<AmountComparison> parseMemoryValue(std::string_view value)
-{
-	AmountComparison c;
-	c.op = takeOperator(value, false).value_or(CompareOp::GreaterOrEqual);
-	auto size = parseSize(value);
-	if (!size)
-		return std::nullopt;
-	c.amount = *size;
-	return c;
-}
-
-std::optional<AmountComparison> parseCpusValue(std::string_view value)
-{
-	AmountComparison c;
-	c.op = takeOperator(value, false).value_or(CompareOp::GreaterOrEqual);
-	value = skipSpace(value);
-	// systemd's safe_atou() also takes 0x, 0o and 0b forms and reads a leading 0 as octal;
-	// nobody counts CPUs that way, so a count here is plain decimal without leading zeros.
-	if (value.size() > 1 && value.front() == '0')
-		return std::nullopt;
-	uint64_t n = 0;
-	size_t digits = 0;
-	if (!takeDecimal(value, n, digits) || !value.empty() ||
-	    n > std::numeric_limits<unsigned>::max())
-		return std::nullopt;
-	c.amount = n;
-	return c;
-}
-
-std::optional<FirmwareTest> parseFirmwareValue(std::string_view value)
-{
-	FirmwareTest t;
-	if (value == "uefi") {
-		t.kind = FirmwareKind::Uefi;
-		return t;
-	}
-	if (value == "device-tree") {
-		t.kind = FirmwareKind::DeviceTree;
-		return t;
-	}
-	if (auto arg = insideParens(value, "device-tree-compatible")) {
-		if (arg->empty())
-			return std::nullopt;
-		t.kind = FirmwareKind::DeviceTreeCompatible;
-		t.argument = *arg;
-		return t;
-	}
-	auto arg = insideParens(value, "smbios-field");
-	if (!arg)
-		return std::nullopt;
-	// FIELD up to the first operator character, trailing whitespace dropped; then the operator;
-	// then exactly one (possibly quoted) word: condition_test_firmware_smbios_field().
-	std::string_view expr = *arg;
-	size_t opAt = expr.find_first_of("!<=>$");
-	if (opAt == std::string_view::npos)
-		return std::nullopt;
-	std::string_view field = expr.substr(0, opAt);
-	while (!field.empty() && isSpace(field.back()))
-		field.remove_suffix(1);
-	if (!contains(kDmiFields, field) && field != "modalias")
-		return std::nullopt;
-	expr.remove_prefix(opAt);
-	auto op = takeOperator(expr, true);
-	if (!op)
-		return std::nullopt;
-	std::string operand;
-	if (extractWord(expr, operand, true, false) <= 0 || !expr.empty())
-		return std::nullopt;
-	t.kind = FirmwareKind::SmbiosField;
-	t.argument = field;
-	t.comparison = {*op, std::move(operand)};
-	return t;
-}
-
-std::optional<DmiMatch> parseDmiValue(std::string_view value)
-{
-	size_t eq = value.find('=');
-	if (eq == std::string_view::npos)
-		return std::nullopt;
-	std::string_view field = trim(value.substr(0, eq));
-	std::string_view glob = trim(value.substr(eq + 1));
-	if (!contains(kDmiFields, field) || glob.empty())
-		return std::nullopt;
-	return DmiMatch{std::string(field), std::string(glob)};
-}
-
-std::optional<std::string> parseId128(std::string_view value)
-{
-	bool uuid = value.size() == 36;
-	if (!uuid && value.size() != 32)
-		return std::nullopt;
-	std::string id;
-	for (size_t i = 0; i < value.size(); i++) {
-		char c = value[i];
-		if (uuid && (i == 8 || i == 13 || i == 18 || i == 23)) {
-			if (c != '-')
-				return std::nullopt;
-			continue;
-		}
-		if (!isHex(c))
-			return std::nullopt;
-		id += c;
-	}
-	return asciiLower(id);
 }
 
 std::optional<Condition> parseCondition(ConditionType type, std::string_view rawValue,
@@ -641,11 +168,15 @@ std::optional<Condition> parseCondition(ConditionType type, std::string_view raw
 		expected = "a value after the prefixes";
 		return std::nullopt;
 	}
-	c.value = v;
-	if (auto why = checkValue(type, c.value)) {
+	if (auto why = parseValue(type, v, c.parsed)) {
 		expected = *why;
 		return std::nullopt;
 	}
+	// The path as systemd keeps it, also for display.
+	if (const auto *path = std::get_if<ConditionPath>(&c.parsed))
+		c.value = path->path;
+	else
+		c.value = v;
 	return c;
 }
 

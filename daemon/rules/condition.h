@@ -1,11 +1,12 @@
-// One Condition*= line of a rule: which test, its value, and systemd's "|" and "!" prefixes.
+// One Condition*= line of a rule: which test, its value as written and as parsed, and systemd's
+// "|" and "!" prefixes.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "rules/condition_values.h"
 
 namespace modloadd {
 
@@ -38,8 +39,12 @@ struct Condition {
 	ConditionType type = ConditionType::PathExists;
 	bool trigger = false; // "|": one of the triggering conditions must hold
 	bool negate = false;  // "!": the test must fail
-	std::string value;    // after the prefixes, trimmed
-	unsigned line = 0;    // in the rule file
+	// After the prefixes, trimmed (a path simplified): the value as written, for messages, the
+	// journal and plans. testMachineCondition() and testDeviceCondition() never read it.
+	std::string value;
+	// What `value` asks, read once by parseCondition(): what those two test.
+	ConditionValue parsed;
+	unsigned line = 0; // in the rule file
 };
 
 // "ConditionPathExists" -> PathExists; nullopt for a key that names no condition.
@@ -50,77 +55,10 @@ std::string_view conditionName(ConditionType type);
 bool isDeviceCondition(ConditionType type);
 
 // Parses the value of a Condition*= line: leading "|" then "!" (systemd's order), each at
-// most once, then a value that must not be empty. Checks the value's syntax for TYPE; on a
+// most once, then a value that must not be empty, read by TYPE's parser into `parsed`. On a
 // bad value returns nullopt and sets `expected` to what would have been right ("an absolute
 // path", "a comparison such as >=5.10 or a glob", ...).
 std::optional<Condition> parseCondition(ConditionType type, std::string_view rawValue,
 					std::string &expected);
-
-// One word off the front of `rest`, as systemd's extract_first_word() takes it with whitespace
-// separators: a backslash keeps the next character as it is; with `unquote`, '...' and "..."
-// group and lose their quotes. 1 with `word` set, 0 when only whitespace was left, -EINVAL for
-// an unterminated quote or a trailing backslash (kept as they are with `relax`).
-int extractWord(std::string_view &rest, std::string &word, bool unquote, bool relax);
-
-// The grammar of the values that compare, shared by parseCondition() (is the value well formed?)
-// and the tests (what does it ask?). Operators as systemd's compare-operator.c spells them.
-enum class CompareOp {
-	Less,		// <
-	LessOrEqual,	// <=
-	Equal,		// =  (numbers)
-	NotEqual,	// != (numbers) and <>
-	GreaterOrEqual, // >=
-	Greater,	// >
-	StringEqual,	// =  where systemd compares strings: KernelVersion, smbios-field()
-	StringNotEqual, // != there
-	GlobEqual,	// $=, and a KernelVersion word without an operator
-	GlobNotEqual,	// !$=
-};
-
-struct Comparison {
-	CompareOp op = CompareOp::GlobEqual;
-	std::string operand;
-};
-
-// ConditionKernelVersion=: space-separated words, each an operator glued to a version (">=5.10"),
-// or a glob without operator; all must hold. Quotes group, as systemd's extract_first_word();
-// only the first word may leave a space between operator and version ("> 5.10", as systemd 252
-// allows). nullopt when malformed.
-std::optional<std::vector<Comparison>> parseKernelVersionValue(std::string_view value);
-
-struct AmountComparison {
-	CompareOp op = CompareOp::GreaterOrEqual; // when no operator is written
-	uint64_t amount = 0;
-};
-
-// ConditionMemory=: an optional operator, then a size as systemd's parse_size() with base 1024
-// reads it: "4G", "1.5G", "1G 512M", suffixes K M G T P E and B, upper case only.
-std::optional<AmountComparison> parseMemoryValue(std::string_view value);
-// ConditionCPUs=: an optional operator, then a decimal count.
-std::optional<AmountComparison> parseCpusValue(std::string_view value);
-
-enum class FirmwareKind { Uefi, DeviceTree, DeviceTreeCompatible, SmbiosField };
-
-struct FirmwareTest {
-	FirmwareKind kind = FirmwareKind::Uefi;
-	std::string argument;  // the compatible string, or the SMBIOS field (a dmi/id file name)
-	Comparison comparison; // SmbiosField: how the field's value must compare
-};
-
-// ConditionFirmware=: uefi, device-tree, device-tree-compatible(VALUE) or
-// smbios-field(FIELD OP VALUE) (systemd 253's syntax, which Debian's 252 has too).
-std::optional<FirmwareTest> parseFirmwareValue(std::string_view value);
-
-struct DmiMatch {
-	std::string field; // a file of /sys/class/dmi/id
-	std::string glob;
-};
-
-// ConditionDMI=: FIELD=GLOB, FIELD one of the text files of /sys/class/dmi/id.
-std::optional<DmiMatch> parseDmiValue(std::string_view value);
-
-// A 128-bit ID as sd_id128_from_string() reads it (32 hex digits, or the UUID form with
-// dashes, any case), as 32 lower-case hex digits; nullopt when VALUE is no ID.
-std::optional<std::string> parseId128(std::string_view value);
 
 } // namespace modloadd

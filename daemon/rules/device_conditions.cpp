@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cctype>
 #include <fnmatch.h>
+#include <variant>
 
 #include "base/strings.h"
 
@@ -116,28 +117,23 @@ bool DeviceSet::apply(const Uevent &event)
 bool testDeviceCondition(const Condition &c, const DeviceSet &devices)
 {
 	assert(isDeviceCondition(c.type));
-	std::vector<std::string> parts;
-	if (c.type != ConditionType::Modalias)
-		for (const std::string &p : split(asciiLower(c.value), ':', false))
-			parts.push_back(p);
-	// A PCI class shorter than its 6 digits names a prefix: "03" is every display controller,
-	// "0302" every 3D controller.
-	if (c.type == ConditionType::PCIDevice && parts.size() == 3 && parts[2].size() < 6 &&
-	    parts[2].find_first_of("*?[") == std::string::npos)
-		parts[2] += '*';
+	// Only what parseCondition() read; a Condition it did not make holds nothing.
+	const auto *ids = std::get_if<DeviceIdMatch>(&c.parsed);
+	const auto *alias = std::get_if<ModaliasGlob>(&c.parsed);
 	for (const auto &[devpath, f] : devices.devices()) {
 		switch (c.type) {
 		case ConditionType::PCIDevice:
-			if (!f.pciVendor.empty() &&
-			    idsMatch(parts, {&f.pciVendor, &f.pciDevice, &f.pciClass}))
+			if (ids && !f.pciVendor.empty() &&
+			    idsMatch(ids->parts, {&f.pciVendor, &f.pciDevice, &f.pciClass}))
 				return true;
 			break;
 		case ConditionType::USBDevice:
-			if (!f.usbVendor.empty() && idsMatch(parts, {&f.usbVendor, &f.usbProduct}))
+			if (ids && !f.usbVendor.empty() &&
+			    idsMatch(ids->parts, {&f.usbVendor, &f.usbProduct}))
 				return true;
 			break;
 		case ConditionType::Modalias:
-			if (globMatch(c.value, f.modalias))
+			if (alias && globMatch(alias->glob, f.modalias))
 				return true;
 			break;
 		default:

@@ -36,7 +36,8 @@ private:
 // usb: modalias (or PRODUCT=).
 DeviceFacts deviceFacts(const Uevent &event);
 
-// Whether some device in the set satisfies the raw test (negate/trigger not applied).
+// Whether some device in the set satisfies the raw test (negate/trigger not applied), by
+// `c.parsed` only.
 bool testDeviceCondition(const Condition &c, const DeviceSet &devices);
 
 } // namespace modloadd

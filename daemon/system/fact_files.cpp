@@ -2,7 +2,10 @@
 #include "system/fact_files.h"
 
 #include <cerrno>
+#include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +19,39 @@ namespace {
 
 // /proc and /sys files are small; cpuinfo of a big machine is the largest we read.
 constexpr size_t kMaxFactFile = size_t{16} << 20;
+
+bool isHiddenOrBackup(std::string_view name)
+{
+	// systemd's hidden_or_backup_file(), as systemd 252 has it.
+	if (startsWith(name, ".") || endsWith(name, "~") || name == "lost+found" ||
+	    name == "aquota.user" || name == "aquota.group")
+		return true;
+	size_t dot = name.rfind('.');
+	if (dot == std::string_view::npos)
+		return false;
+	std::string_view suffix = name.substr(dot + 1);
+	for (std::string_view s :
+	     {"rpmnew", "rpmsave", "rpmorig", "dpkg-old", "dpkg-new", "dpkg-tmp", "dpkg-dist",
+	      "dpkg-bak", "dpkg-backup", "dpkg-remove", "ucf-new", "ucf-old", "ucf-dist", "swp",
+	      "bak", "old", "new"})
+		if (suffix == s)
+			return true;
+	return false;
+}
+
+// Glob metacharacters in the root are meant literally; the pattern after it is the caller's.
+std::string globRoot(std::string_view root)
+{
+	std::string out;
+	for (char c : root) {
+		if (std::strchr("*?[]{}\\", c))
+			out += '\\';
+		out += c;
+	}
+	while (!out.empty() && out.back() == '/')
+		out.pop_back();
+	return out;
+}
 
 } // namespace
 
@@ -55,6 +91,35 @@ bool isDirectory(const std::string &path)
 {
 	struct stat st;
 	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool isNonEmptyFile(const std::string &path)
+{
+	struct stat st;
+	return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+bool directoryHasEntries(const std::string &path)
+{
+	Dir dir(::opendir(path.c_str()));
+	if (!dir)
+		// systemd counts a directory it cannot read as not empty; we do not guess.
+		return false;
+	while (struct dirent *de = ::readdir(dir.get())) {
+		std::string_view name = de->d_name;
+		if (name != "." && name != ".." && !isHiddenOrBackup(name))
+			return true;
+	}
+	return false;
+}
+
+bool globMatchesUnder(std::string_view root, std::string_view pattern)
+{
+	std::string full = globRoot(root);
+	full += pattern;
+	GlobPaths found;
+	int r = ::glob(full.c_str(), GLOB_NOSORT | GLOB_BRACE, nullptr, found.get());
+	return r == 0 && found.size() > 0;
 }
 
 std::optional<std::string> procField(std::string_view text, std::string_view name)

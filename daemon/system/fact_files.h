@@ -21,6 +21,14 @@ std::optional<std::string> readFactLine(const std::string &path);
 // access(F_OK), as systemd: follows symlinks, a dangling one does not exist.
 bool pathExists(const std::string &path);
 bool isDirectory(const std::string &path);
+// A regular file (symlinks followed) with at least one byte.
+bool isNonEmptyFile(const std::string &path);
+// The opposite of systemd's dir_is_empty(): an entry other than ".", ".." and hidden or backup
+// files (hidden_or_backup_file() of systemd 252). A directory that cannot be read has none.
+bool directoryHasEntries(const std::string &path);
+// Whether the absolute glob `pattern` (braces allowed) matches a path under `root`; glob
+// characters in the root itself are taken literally.
+bool globMatchesUnder(std::string_view root, std::string_view pattern);
 
 // The value of "NAME<space>: value" in a /proc file of such lines (cpuinfo, sysinfo), up to
 // the end of the line; nullopt when no line names it.

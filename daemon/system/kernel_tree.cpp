@@ -2,12 +2,12 @@
 #include "system/kernel_tree.h"
 
 #include "base/strings.h"
+#include "system/fact_files.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fmt/format.h>
-#include <set>
 #include <sys/utsname.h>
 
 namespace modloadd {
@@ -76,6 +76,28 @@ Result<KernelTree> findKernelTree(std::string_view root, const std::optional<std
 				 "choose with --kernel",
 				 rootedPath(root, "/lib/modules"),
 				 fmt::join(versions.begin(), versions.end(), ", "))};
+}
+
+std::set<std::string> readBuiltinModules(std::string_view root, std::string_view release)
+{
+	std::set<std::string> names;
+	for (std::string_view base : kModuleDirs) {
+		auto text = readFactFile(
+			rootedPath(root, fmt::format("{}/{}/modules.builtin", base, release)));
+		if (!text)
+			continue;
+		// One path per line, relative to the tree: "kernel/drivers/usb/host/xhci-pci.ko".
+		for (const std::string &line : split(*text, '\n')) {
+			std::string_view file = trim(line);
+			file = file.substr(file.rfind('/') + 1);
+			if (endsWith(file, ".ko"))
+				file.remove_suffix(3);
+			if (!file.empty())
+				names.insert(normalizeModuleName(file));
+		}
+		break;
+	}
+	return names;
 }
 
 } // namespace modloadd

@@ -4,6 +4,7 @@
 #include "base/result.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,10 @@ std::optional<std::string> runningKernelVersion();
 // ROOT/lib/modules/VERSION, else ROOT/usr/lib/modules/VERSION. Without a version: the only one
 // installed under the root, else the running kernel's (uname -r).
 Result<KernelTree> findKernelTree(std::string_view root, const std::optional<std::string> &version);
+
+// The modules built into kernel RELEASE, by name with '-' as '_' ("kernel/fs/ext4/ext4.ko" ->
+// "ext4"), from ROOT/lib/modules/RELEASE/modules.builtin, else the one under /usr/lib/modules;
+// empty when neither can be read.
+std::set<std::string> readBuiltinModules(std::string_view root, std::string_view release);
 
 } // namespace modloadd

@@ -10,6 +10,7 @@
 #include <cpuid.h>
 #endif
 
+#include "base/handles.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 
@@ -202,16 +203,15 @@ std::string vmFromDeviceTree(std::string_view root)
 	    pathExists(rootedPath(root, "/proc/device-tree/hmc-managed?")) &&
 	    !pathExists(rootedPath(root, "/proc/device-tree/chosen/qemu,graphic-width")))
 		return "powervm";
-	DIR *dir = ::opendir(rootedPath(root, "/proc/device-tree").c_str());
+	Dir dir(::opendir(rootedPath(root, "/proc/device-tree").c_str()));
 	if (!dir)
 		return "none";
 	bool fwCfg = false;
-	while (struct dirent *de = ::readdir(dir))
+	while (struct dirent *de = ::readdir(dir.get()))
 		if (std::strstr(de->d_name, "fw-cfg")) {
 			fwCfg = true;
 			break;
 		}
-	::closedir(dir);
 	if (fwCfg ||
 	    readFactLine(rootedPath(root, "/proc/device-tree/compatible")) == "qemu,pseries")
 		return "qemu";

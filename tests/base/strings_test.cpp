@@ -16,3 +16,14 @@ TEST_CASE("given decimal text, parseDecimal should take only whole unsigned numb
 		CHECK_FALSE(parseDecimal(bad));
 	}
 }
+
+TEST_CASE("given 128-bit IDs, parseId128 should read them as sd_id128_from_string() does",
+	  "[strings]")
+{
+	CHECK(parseId128("3D1219C7C4C5404AAA1F6D2A48ADFDA4") == "3d1219c7c4c5404aaa1f6d2a48adfda4");
+	CHECK(parseId128("3d1219c7-c4c5-404a-aa1f-6d2a48adfda4") ==
+	      "3d1219c7c4c5404aaa1f6d2a48adfda4");
+	CHECK_FALSE(parseId128("3d1219c7c4c5404aaa1f6d2a48adfda"));
+	CHECK_FALSE(parseId128("3d1219c7-c4c5404a-aa1f-6d2a48adfda4"));
+	CHECK_FALSE(parseId128("3d1219c7c4c5404aaa1f6d2a48adfdag"));
+}

@@ -115,6 +115,27 @@ TEST_CASE("given a device removed, we should no longer match it")
 				     "pci:v000010DEd00002204sv00001458sd0000403Bbc03sc00i00")));
 }
 
+TEST_CASE("given a parsed device condition whose text is changed afterwards, we should match "
+	  "what was parsed, never the text")
+{
+	DeviceSet set = machine();
+	Condition nvidia = cond(ConditionType::PCIDevice, "10de:*:03");
+	nvidia.value = "ffff";
+	CHECK(testDeviceCondition(nvidia, set));
+	Condition virtio = cond(ConditionType::Modalias, "pci:v00001AF4*");
+	virtio.value = "none:*";
+	CHECK(testDeviceCondition(virtio, set));
+
+	// The text alone, never parsed, matches nothing.
+	Condition unparsed;
+	unparsed.type = ConditionType::PCIDevice;
+	unparsed.value = "10de";
+	CHECK_FALSE(testDeviceCondition(unparsed, set));
+	unparsed.type = ConditionType::Modalias;
+	unparsed.value = "*";
+	CHECK_FALSE(testDeviceCondition(unparsed, set));
+}
+
 TEST_CASE("given devices with nothing to match, we should not keep them")
 {
 	DeviceSet set;

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "machine_condition_check.h"
-#include "system/architecture.h"
 #include "rules/condition.h"
 #include "rules/machine_conditions.h"
+#include "system/architecture.h"
 #include "temp_tree.h"
 
 using namespace modloadd;
@@ -449,24 +449,48 @@ TEST_CASE("given live, loading and builtin modules, we should test ModuleLoaded 
 	CHECK(test(CT::ModuleLoaded, "e1000e", facts));
 }
 
-TEST_CASE("given an empty root, we should find no facts and no positive condition true",
+TEST_CASE("given a parsed condition whose text is changed afterwards, we should test what was "
+	  "parsed, never the text",
 	  "[machine_conditions]")
 {
 	TempTree t;
+	t.write("/etc/modloadd.conf", "x");
+	t.write("/proc/sys/kernel/osrelease", "6.1.0-13-amd64\n");
+	t.write("/proc/meminfo", "MemTotal:        8048576 kB\n");
 	MachineFacts facts(t.root());
-	CHECK_FALSE(facts.kernelRelease());
-	CHECK_FALSE(facts.kernelCommandLine());
-	CHECK_FALSE(facts.architecture());
-	CHECK(facts.cpuFlags().empty());
-	CHECK_FALSE(facts.memory());
-	CHECK_FALSE(facts.cpus());
-	CHECK_FALSE(facts.machineId());
-	CHECK_FALSE(facts.hostname());
-	CHECK_FALSE(facts.dmiField("sys_vendor"));
-	CHECK_FALSE(facts.efiBoot());
-	CHECK_FALSE(facts.deviceTree());
-	CHECK(facts.deviceTreeCompatible().empty());
-	CHECK(facts.virtualization() == "none");
+
+	using CT = ConditionType;
+	std::string expected;
+	auto path = parseCondition(CT::PathExists, "/etc/modloadd.conf", expected);
+	REQUIRE(path);
+	path->value = "/nothing";
+	CHECK(testMachineCondition(*path, facts));
+
+	auto version = parseCondition(CT::KernelVersion, ">=6.1 6.1.*", expected);
+	REQUIRE(version);
+	version->value = "<1";
+	CHECK(testMachineCondition(*version, facts));
+
+	auto memory = parseCondition(CT::Memory, ">=4G", expected);
+	REQUIRE(memory);
+	memory->value = ">=1E";
+	CHECK(testMachineCondition(*memory, facts));
+
+	// The text alone, never parsed, asks nothing.
+	Condition unparsed;
+	unparsed.type = CT::PathExists;
+	unparsed.value = "/etc/modloadd.conf";
+	CHECK_FALSE(testMachineCondition(unparsed, facts));
+	// Nor does a parsed value of another type's kind.
+	unparsed.type = CT::KernelVersion;
+	unparsed.parsed = ConditionPath{"/etc/modloadd.conf"};
+	CHECK_FALSE(testMachineCondition(unparsed, facts));
+}
+
+TEST_CASE("given an empty root, we should find no positive condition true", "[machine_conditions]")
+{
+	TempTree t;
+	MachineFacts facts(t.root()); // no facts at all: tests/system/machine_facts_test.cpp
 
 	using CT = ConditionType;
 	struct Case {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "base/words.h"
 #include "rules/condition.h"
 #include "rules/machine_conditions.h"
 #include "temp_tree.h"

@@ -1,0 +1,63 @@
+// Tests for the readers of small machine files under a root: non-empty files, directories with
+// entries that count, and globs under a root.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "system/fact_files.h"
+#include "temp_tree.h"
+
+using namespace modloadd;
+using modloadd::testing::TempTree;
+
+TEST_CASE("given files, we should call only regular files with bytes non-empty", "[fact_files]")
+{
+	TempTree t;
+	t.write("/full", "data\n");
+	t.write("/empty", "");
+	t.mkdir("/dir");
+	t.symlink("full", "/link");
+	CHECK(isNonEmptyFile(t.path("/full")));
+	CHECK(isNonEmptyFile(t.path("/link")));
+	CHECK_FALSE(isNonEmptyFile(t.path("/empty")));
+	CHECK_FALSE(isNonEmptyFile(t.path("/dir")));
+	CHECK_FALSE(isNonEmptyFile(t.path("/missing")));
+}
+
+TEST_CASE("given directories, we should count entries as systemd does, without hidden and "
+	  "backup files",
+	  "[fact_files]")
+{
+	TempTree t;
+	t.mkdir("/empty");
+	t.write("/hidden/.keep", "");
+	t.write("/backups/a~", "");
+	t.write("/backups/b.dpkg-old", "");
+	t.write("/backups/lost+found", "");
+	t.write("/full/file.conf", "");
+	t.mkdir("/subdir/child");
+	t.write("/file", "x");
+	CHECK_FALSE(directoryHasEntries(t.path("/empty")));
+	CHECK_FALSE(directoryHasEntries(t.path("/hidden")));
+	CHECK_FALSE(directoryHasEntries(t.path("/backups")));
+	CHECK_FALSE(directoryHasEntries(t.path("/file")));
+	CHECK_FALSE(directoryHasEntries(t.path("/missing")));
+	CHECK(directoryHasEntries(t.path("/full")));
+	CHECK(directoryHasEntries(t.path("/subdir")));
+}
+
+TEST_CASE("given a glob under a root with glob characters in its name, we should match the "
+	  "pattern only",
+	  "[fact_files]")
+{
+	TempTree t;
+	t.write("/r[1]/dev/nvidia0", "");
+	t.write("/r1/dev/other", "");
+	std::string root = t.path("/r[1]");
+	CHECK(globMatchesUnder(root, "/dev/nvidia*"));
+	CHECK(globMatchesUnder(root + "/", "/dev/nvidia?"));
+	CHECK(globMatchesUnder(root, "/dev/{foo,nvidia0}"));
+	CHECK_FALSE(globMatchesUnder(root, "/dev/other*"));
+	CHECK_FALSE(globMatchesUnder(root, "/dev/{foo,bar}"));
+	CHECK_FALSE(globMatchesUnder(t.path("/missing"), "/*"));
+}

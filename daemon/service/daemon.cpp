@@ -78,6 +78,15 @@ bool Daemon::start()
 	}
 	loop_.emplace(std::move(*loop));
 	bool serving = !options_.once;
+	// The hooks run from the loop only, once the run below exists.
+	reloader_ = std::make_unique<Reloader>(
+		*loop_, journal_, options_.root,
+		Reloader::Hooks{[this] { return reread(); }, [this] { return run_->idle(); },
+				[this] { return ready_; }, [this] { return status(); },
+				[this] { return run_->progress(); }});
+	reloader_->setBound(settings_.readyTimeoutSec);
+	if (serving)
+		reloader_->watch(settings_.watchConfiguration);
 
 	// Modules go into the running kernel: on the real root, its tree and no other.
 	BootInputs inputs{options_.root, options_.kernel,
@@ -93,14 +102,6 @@ bool Daemon::start()
 	devices_ = std::make_unique<DeviceIntake>(*planner_, journal_);
 	if (serving)
 		devices_->listen(settings_.uevents, settings_.receiveBuffer);
-	reloader_ = std::make_unique<Reloader>(
-		*loop_, journal_, options_.root,
-		Reloader::Hooks{[this] { return reread(); }, [this] { return run_->idle(); },
-				[this] { return ready_; }, [this] { return status(); },
-				[this] { return run_->progress(); }});
-	reloader_->setBound(settings_.readyTimeoutSec);
-	if (serving)
-		reloader_->watch(settings_.watchConfiguration);
 	reportDiagnostics(journal_, planner_->takeDiagnostics());
 
 	unsigned workers = settings_.workers ? settings_.workers

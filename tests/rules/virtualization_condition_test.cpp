@@ -7,25 +7,13 @@
 #include "machine_condition_check.h"
 #include "rules/condition.h"
 #include "rules/machine_conditions.h"
+#include "smbios_fixture.h"
 #include "temp_tree.h"
 
 using namespace modloadd;
+using modloadd::testing::biosEntry;
 using modloadd::testing::TempTree;
 using modloadd::testing::test;
-
-namespace {
-
-// An SMBIOS type 0 structure of 20 bytes whose characteristics extension byte 2 has (or has
-// not) the "system is a virtual machine" bit.
-std::string biosEntry(bool vm)
-{
-	std::string raw(20, '\0');
-	raw[1] = 20;
-	raw[19] = vm ? 0x10 : 0x00;
-	return raw;
-}
-
-} // namespace
 
 TEST_CASE("given a machine with nothing virtual about it, we should hold Virtualization=no and "
 	  "nothing else",

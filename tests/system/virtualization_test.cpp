@@ -4,10 +4,12 @@
 
 #include <string>
 
+#include "smbios_fixture.h"
 #include "system/virtualization.h"
 #include "temp_tree.h"
 
 using namespace modloadd;
+using modloadd::testing::biosEntry;
 using modloadd::testing::TempTree;
 
 namespace {
@@ -15,16 +17,6 @@ namespace {
 std::string virt(const TempTree &t)
 {
 	return detectVirtualization(t.root());
-}
-
-// An SMBIOS type 0 structure of 20 bytes whose characteristics extension byte 2 has (or has
-// not) the "system is a virtual machine" bit.
-std::string biosEntry(bool vm)
-{
-	std::string raw(20, '\0');
-	raw[1] = 20;
-	raw[19] = vm ? 0x10 : 0x00;
-	return raw;
 }
 
 } // namespace

@@ -59,7 +59,6 @@ public:
 	size_t size() const { return modules_.size(); }
 	const PlannedModule &module(size_t i) const { return modules_[i]; }
 	const std::optional<Outcome> &outcome(size_t i) const { return scheduler_.outcome(i); }
-	unsigned workers() const { return pool_.maxThreads(); }
 
 private:
 	void settle(std::vector<InsertResult> results);

@@ -26,8 +26,6 @@ public:
 	// The module's own refusal: settled by its own attempt, not by a dependency or by memory.
 	static bool isRefusal(const Outcome &outcome);
 
-	const std::string &path() const { return path_; }
-
 private:
 	std::string path_;
 };

@@ -11,7 +11,8 @@ namespace modloadd {
 namespace {
 
 // The callback lives on the heap for as long as its source: the source's destroy callback
-// frees it.
+// frees it. A source released from its own callback is only disconnected then; sd-event frees
+// it, and so the callback, once the callback has returned.
 template <typename F> void freeHandler(void *handler)
 {
 	delete static_cast<F *>(handler);

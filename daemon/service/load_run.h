@@ -47,7 +47,6 @@ public:
 	// "Loading modules: 5/12 settled, ..." while it runs.
 	std::string progress() const { return tally_.progress(loader_.size()); }
 	const Loader &loader() const { return loader_; }
-	Resolver &resolver() { return resolver_; }
 
 private:
 	void settled(const PlannedModule &module, const Outcome &outcome);

@@ -35,6 +35,12 @@ std::string_view trim(std::string_view s)
 	return s.substr(first, last - first + 1);
 }
 
+std::string_view skipSpace(std::string_view s)
+{
+	size_t first = s.find_first_not_of(kWhitespace);
+	return first == std::string_view::npos ? std::string_view() : s.substr(first);
+}
+
 std::string normalizeModuleName(std::string_view name)
 {
 	std::string out(name);

@@ -16,6 +16,18 @@ std::optional<bool> parseBoolean(std::string_view value);
 inline constexpr std::string_view kWhitespace = " \t\n\r\f\v";
 
 std::string_view trim(std::string_view s);
+// S without its leading whitespace.
+std::string_view skipSpace(std::string_view s);
+
+// ASCII classes, whatever the locale.
+inline bool isSpace(char c)
+{
+	return kWhitespace.find(c) != std::string_view::npos;
+}
+inline bool isDigit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 // A whole string of decimal digits (no sign, no space) that fits in 64 bits; nullopt otherwise.
 std::optional<uint64_t> parseDecimal(std::string_view s);

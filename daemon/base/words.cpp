@@ -7,22 +7,6 @@
 
 namespace modloadd {
 
-namespace {
-
-bool isSpace(char c)
-{
-	return kWhitespace.find(c) != std::string_view::npos;
-}
-
-std::string_view skipSpace(std::string_view s)
-{
-	while (!s.empty() && isSpace(s.front()))
-		s.remove_prefix(1);
-	return s;
-}
-
-} // namespace
-
 int extractWord(std::string_view &rest, std::string &word, bool unquote, bool relax)
 {
 	word.clear();

@@ -13,17 +13,6 @@ namespace modloadd {
 
 namespace {
 
-bool isDigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-std::string_view skipSpace(std::string_view s)
-{
-	size_t first = s.find_first_not_of(kWhitespace);
-	return first == std::string_view::npos ? std::string_view() : s.substr(first);
-}
-
 struct OperatorSpelling {
 	std::string_view text;
 	CompareOp op;

@@ -39,12 +39,6 @@ constexpr std::array<NamedType, 19> kNames = {{
 	{ConditionType::Modalias, "ConditionModalias"},
 }};
 
-std::string_view skipSpace(std::string_view s)
-{
-	size_t first = s.find_first_not_of(kWhitespace);
-	return first == std::string_view::npos ? std::string_view() : s.substr(first);
-}
-
 // `parsed`, when there is one, into `out`; else what was expected.
 template <typename T>
 std::optional<std::string_view> keep(std::optional<T> parsed, ConditionValue &out,

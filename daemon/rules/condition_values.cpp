@@ -55,14 +55,6 @@ template <typename List> bool contains(const List &list, std::string_view s)
 	return false;
 }
 
-bool isSpace(char c)
-{
-	return kWhitespace.find(c) != std::string_view::npos;
-}
-bool isDigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 bool isLower(char c)
 {
 	return c >= 'a' && c <= 'z';

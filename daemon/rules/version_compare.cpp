@@ -3,14 +3,12 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
+
 namespace modloadd {
 
 namespace {
 
-bool isAsciiDigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 bool isAsciiAlpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -32,7 +30,7 @@ int compareVersions(std::string_view a, std::string_view b)
 		return sign(a.compare(b));
 	auto at = [](std::string_view s, size_t i) { return i < s.size() ? s[i] : '\0'; };
 	auto isVersionChar = [](char c) {
-		return isAsciiDigit(c) || isAsciiAlpha(c) || c == '~' || c == '-' || c == '^' ||
+		return isDigit(c) || isAsciiAlpha(c) || c == '~' || c == '-' || c == '^' ||
 		       c == '.';
 	};
 	size_t i = 0, j = 0;
@@ -66,10 +64,10 @@ int compareVersions(std::string_view a, std::string_view b)
 		}
 
 		size_t ai = i, bj = j;
-		if (isAsciiDigit(at(a, i)) || isAsciiDigit(at(b, j))) {
-			while (isAsciiDigit(at(a, ai)))
+		if (isDigit(at(a, i)) || isDigit(at(b, j))) {
+			while (isDigit(at(a, ai)))
 				ai++;
-			while (isAsciiDigit(at(b, bj)))
+			while (isDigit(at(b, bj)))
 				bj++;
 			// A number is newer than no number.
 			if ((ai > i) != (bj > j))

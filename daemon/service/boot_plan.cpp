@@ -63,16 +63,9 @@ bool BootPlanner::takeDevice(const Uevent &device, std::vector<Request> &request
 	return appeared;
 }
 
-std::vector<FiredRule> BootPlanner::fireRules(RuleScope scope, Diagnostics &notices)
+std::vector<Request> BootPlanner::requestsOf(const Rule &rule, Diagnostics &notices)
 {
-	std::vector<FiredRule> out;
-	std::vector<const Rule *> fired = rules_.fire(devices_, scope);
-	if (fired.empty())
-		return out;
-	ModuleCatalog catalog = moduleCatalog(resolver_.index());
-	for (const Rule *rule : fired)
-		out.push_back({rule, rules_.requests(*rule, catalog, notices)});
-	return out;
+	return rules_.requests(rule, moduleCatalog(resolver_.index()), notices);
 }
 
 std::vector<RuleOutcome> BootPlanner::ruleVerdicts()

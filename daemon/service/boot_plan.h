@@ -26,12 +26,6 @@ struct BootInputs {
 	bool allowInstallCommands = false;
 };
 
-// A rule that came to hold, and what it asks for.
-struct FiredRule {
-	const Rule *rule;
-	std::vector<Request> requests;
-};
-
 // Main thread only (libkmod).
 class BootPlanner {
 public:
@@ -51,9 +45,14 @@ public:
 	// Before a rescan: lost events may have removed devices too.
 	void forgetDevices() { devices_.clear(); }
 
-	// Step 3, the rules in SCOPE that hold now and have not fired yet, now fired, with their
-	// requests. The modules a rule names that are not installed are notices.
-	std::vector<FiredRule> fireRules(RuleScope scope, Diagnostics &notices);
+	// Step 3, the rules in SCOPE that hold now and have not fired yet, now fired; then the
+	// requests of each, its names and globs expanded over the index (the modules a rule names
+	// that are not installed are notices).
+	std::vector<const Rule *> fireRules(RuleScope scope)
+	{
+		return rules_.fire(devices_, scope);
+	}
+	std::vector<Request> requestsOf(const Rule &rule, Diagnostics &notices);
 	// For a plan: every rule's verdict now, with the requests of those that hold; nothing is
 	// fired.
 	std::vector<RuleOutcome> ruleVerdicts();

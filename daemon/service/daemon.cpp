@@ -185,14 +185,17 @@ void Daemon::submitStatic()
 // it names that is not installed. Returns how many modules were new to the run.
 size_t Daemon::fireRules(RuleScope scope)
 {
+	std::vector<const Rule *> fired = planner_->fireRules(scope);
+	if (fired.empty())
+		return 0;
 	// The index is opened again here if depmod ran, so that globs see new modules.
 	run_->refreshIndex();
 	Diagnostics notices;
-	std::vector<FiredRule> fired = planner_->fireRules(scope, notices);
 	std::vector<Request> requests;
-	for (FiredRule &f : fired) {
-		reportRuleFired(journal_, *f.rule, f.requests.size());
-		for (Request &r : f.requests)
+	for (const Rule *rule : fired) {
+		std::vector<Request> asked = planner_->requestsOf(*rule, notices);
+		reportRuleFired(journal_, *rule, asked.size());
+		for (Request &r : asked)
 			requests.push_back(std::move(r));
 	}
 	reportRuleNotices(journal_, notices);

@@ -23,6 +23,7 @@ constexpr std::array<Spelling, kOutcomeKinds> kSpellings = {{
 	{OutcomeKind::NotFound, "not found", "missing"},
 	{OutcomeKind::NoDevice, "no device", "-"},
 	{OutcomeKind::Failed, "failed", "-"},
+	{OutcomeKind::TimedOut, "timed out", "-"},
 }};
 
 const Spelling &spelling(OutcomeKind kind)
@@ -42,7 +43,7 @@ bool isSuccess(OutcomeKind kind)
 
 bool isFailure(OutcomeKind kind)
 {
-	return kind == OutcomeKind::Failed;
+	return kind == OutcomeKind::Failed || kind == OutcomeKind::TimedOut;
 }
 
 std::string_view outcomeName(OutcomeKind kind)

@@ -16,9 +16,10 @@ enum class OutcomeKind {
 	NotFound,      // no module or alias by that name in this kernel's tree
 	NoDevice,      // the module refused to initialise without its hardware (ENODEV)
 	Failed,	       // anything else the kernel refused; errno says why
+	TimedOut,      // the insert ran past [Load] InsertTimeoutSec= (the module may come later)
 };
 
-inline constexpr size_t kOutcomeKinds = 7;
+inline constexpr size_t kOutcomeKinds = 8;
 
 struct Outcome {
 	OutcomeKind kind = OutcomeKind::Failed;
@@ -31,7 +32,7 @@ struct Outcome {
 bool isSuccess(OutcomeKind kind);
 
 // The outcome fails the run, like systemd-modules-load's exit status: not-found, no-device and
-// blacklisted do not.
+// blacklisted do not; a timed-out insert does.
 bool isFailure(OutcomeKind kind);
 
 // As the journal says what happened (MODLOADD_OUTCOME=): "inserted", "already loaded", ...

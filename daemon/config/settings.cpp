@@ -158,6 +158,19 @@ std::optional<std::string> setReadyTimeout(Settings &s, std::string_view value)
 	return std::nullopt;
 }
 
+std::optional<std::string> setInsertTimeout(Settings &s, std::string_view value)
+{
+	if (value.empty()) {
+		s.insertTimeoutSec = Settings{}.insertTimeoutSec;
+		return std::nullopt;
+	}
+	auto n = parseDecimal(value);
+	if (!n || *n > 3600)
+		return "seconds from 0 (no bound) to 3600";
+	s.insertTimeoutSec = static_cast<unsigned>(*n);
+	return std::nullopt;
+}
+
 // Whether two settings agree on one key.
 using Same = bool (*)(const Settings &a, const Settings &b);
 
@@ -177,6 +190,7 @@ constexpr KeyHandler kKeys[] = {
 	{"Load", "Backend", setBackend, same<&Settings::backend>},
 	{"Load", "SimulationScript", setSimulationScript, same<&Settings::simulationScript>},
 	{"Load", "InstallCommands", setInstallCommands, same<&Settings::installCommands>},
+	{"Load", "InsertTimeoutSec", setInsertTimeout, same<&Settings::insertTimeoutSec>},
 	{"Load", "WatchConfiguration", setWatchConfiguration, same<&Settings::watchConfiguration>},
 	{"Report", "LogTarget", setLogTarget, same<&Settings::logTarget>},
 	{"Devices", "Coldplug", setColdplug, same<&Settings::coldplug>},

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config/conf_files.h"
 #include "base/request.h"
+#include "config/conf_files.h"
 
 namespace modloadd {
 
@@ -25,6 +25,9 @@ struct Settings {
 	std::string simulationScript;
 	// [Load] InstallCommands=deny|run
 	InstallCommands installCommands = InstallCommands::Deny;
+	// [Load] InsertTimeoutSec=: how long one insert may run before the module is settled as
+	// timed out and loading goes on without it (0: no bound). modloadd(8) argues the default.
+	unsigned insertTimeoutSec = 90;
 	// [Load] WatchConfiguration=yes|no: reload when modules-load.d or rules.d change
 	bool watchConfiguration = true;
 	// [Report] LogTarget=auto|journal|console

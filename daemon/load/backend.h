@@ -15,12 +15,18 @@ struct LoadJob {
 };
 
 // One per worker thread: implementations keep per-thread state (a libkmod context is not
-// thread-safe) and are never shared.
+// thread-safe). insert() runs on the worker's thread; the other two members are called from
+// another thread while insert() runs, and must be safe for that.
 class BackendWorker {
 public:
 	virtual ~BackendWorker() = default;
 	// 0 on success or -errno. `kernelMessage` receives what the kernel said about a failure.
 	virtual int insert(const LoadJob &job, std::string &kernelMessage) = 0;
+	// While an insert runs past its time: what the kernel said about the module so far.
+	virtual std::string linesSoFar() { return {}; }
+	// Makes a running insert() return -ECANCELED at once, and every later one too. The
+	// module's init, where it runs, goes on without us: the worker never waits on it.
+	virtual void abandon() = 0;
 };
 
 class Backend {

@@ -9,9 +9,15 @@
 namespace modloadd {
 
 struct InsertResult {
+	// InTime: the insert returned before its deadline. TimedOut: the deadline passed first
+	// (rc is -ETIMEDOUT, kernelMessage what the kernel said so far); the same job comes back
+	// once more as Late if the insert returns after all.
+	enum class When { InTime, TimedOut, Late };
+
 	size_t job;
 	int rc; // 0 or -errno, as BackendWorker::insert
 	std::string kernelMessage;
+	When when = When::InTime;
 };
 
 // Classify the result of one insertion attempt (0 or -errno), as systemd-modules-load does:

@@ -2,6 +2,7 @@
 #include "load/loader.h"
 
 #include <cerrno>
+#include <fmt/format.h>
 
 namespace modloadd {
 
@@ -9,6 +10,14 @@ namespace {
 
 // A thousand CPUs need not be listed; the first devices are kept for the journal and the state.
 constexpr size_t kKeptOrigins = 64;
+
+std::string timeoutCause(std::chrono::milliseconds timeout)
+{
+	if (timeout.count() % 1000 == 0)
+		return fmt::format("no answer within {} s (InsertTimeoutSec=)",
+				   timeout.count() / 1000);
+	return fmt::format("no answer within {} ms (InsertTimeoutSec=)", timeout.count());
+}
 
 } // namespace
 
@@ -39,7 +48,18 @@ std::vector<LoadJob> loadJobsOf(const ModuleGraph &graph)
 	return jobs;
 }
 
-Loader::Loader(Backend &backend, unsigned workers) : pool_(backend, workers) {}
+Loader::Loader(Backend &backend, unsigned workers, std::chrono::milliseconds insertTimeout)
+    : pool_(backend, workers, insertTimeout), insertTimeout_(insertTimeout)
+{
+}
+
+std::vector<std::string> Loader::running() const
+{
+	std::vector<std::string> names;
+	for (size_t job : pool_.running())
+		names.push_back(modules_[job].name);
+	return names;
+}
 
 size_t Loader::add(ModuleGraph graph)
 {
@@ -116,7 +136,19 @@ void Loader::settle(std::vector<InsertResult> results)
 	for (InsertResult &r : results) {
 		Outcome o = classifyInsertResult(r.rc);
 		o.kernelMessage = std::move(r.kernelMessage);
-		scheduler_.finish(r.job, std::move(o));
+		switch (r.when) {
+		case InsertResult::When::InTime:
+			scheduler_.finish(r.job, std::move(o));
+			break;
+		case InsertResult::When::TimedOut:
+			scheduler_.finish(r.job, Outcome{OutcomeKind::TimedOut, ETIMEDOUT,
+							 timeoutCause(insertTimeout_),
+							 std::move(o.kernelMessage)});
+			break;
+		case InsertResult::When::Late:
+			lateObserver_(modules_[r.job], o);
+			break;
+		}
 	}
 	announceSettled();
 	dispatch();

@@ -14,6 +14,7 @@
 #include "load/worker_pool.h"
 #include "resolve/module_graph.h"
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <unordered_map>
@@ -28,11 +29,25 @@ std::vector<LoadJob> loadJobsOf(const ModuleGraph &graph);
 // All members are called from the owning thread.
 class Loader {
 public:
-	Loader(Backend &backend, unsigned workers);
+	// `insertTimeout`: how long one insert may run before the module is settled as timed out
+	// and the run goes on without it (zero: no bound).
+	Loader(Backend &backend, unsigned workers, std::chrono::milliseconds insertTimeout = {});
 
 	// Called for every module as it settles, with its outcome, in settle order.
 	using Observer = std::function<void(const PlannedModule &, const Outcome &)>;
 	void setObserver(Observer observer) { observer_ = std::move(observer); }
+	// Called when an insert that timed out returns after all, with what became of it. The
+	// module stays settled as timed out, and so do its dependents.
+	void setLateObserver(Observer observer) { lateObserver_ = std::move(observer); }
+
+	// Called on a worker thread with the outcome of each answer from the kernel, as soon as it
+	// comes (in time or late): for a record that must not wait for the owner's thread.
+	void setAnswerRecorder(std::function<void(const std::string &, const Outcome &)> record)
+	{
+		pool_.setRecorder([record = std::move(record)](const LoadJob &job, int rc) {
+			record(job.name, classifyInsertResult(rc));
+		});
+	}
 
 	// Outcomes to take instead of an attempt for modules this run meets later: what the kernel
 	// refused earlier in this boot (load/refusals.h).
@@ -55,6 +70,9 @@ public:
 	// Readable when insertions have finished.
 	int eventFd() const { return pool_.eventFd(); }
 
+	// Modules whose inserts have not returned, timed out or not.
+	std::vector<std::string> running() const;
+
 	bool idle() const { return scheduler_.done(); }
 	size_t size() const { return modules_.size(); }
 	const PlannedModule &module(size_t i) const { return modules_[i]; }
@@ -73,6 +91,8 @@ private:
 	std::unordered_map<std::string, size_t> missingByName_; // names that resolved to nothing
 	std::unordered_map<std::string, Outcome> presettled_;
 	Observer observer_ = [](const PlannedModule &, const Outcome &) {};
+	Observer lateObserver_ = [](const PlannedModule &, const Outcome &) {};
+	std::chrono::milliseconds insertTimeout_;
 };
 
 } // namespace modloadd

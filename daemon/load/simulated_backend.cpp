@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fmt/format.h>
 #include <optional>
@@ -101,15 +102,39 @@ public:
 	}
 	int insert(const LoadJob &job, std::string &kernelMessage) override
 	{
-		int r = backend_.attempt(job);
+		SimulatedResult scripted = backend_.attempt(job);
+		// The scripted latency, cut short by abandon(): a hung init is a long latency.
+		bool abandoned;
+		{
+			std::unique_lock guard(lock_);
+			abandoned =
+				wake_.wait_for(guard, std::chrono::milliseconds(scripted.latencyMs),
+					       [&] { return abandoned_; });
+		}
+		backend_.finished();
+		if (abandoned)
+			return -ECANCELED;
+		int r = -scripted.err;
 		if (r < 0)
 			kernelMessage =
 				fmt::format("{}: simulated failure ({})", job.name, strerror(-r));
 		return r;
 	}
+	std::string linesSoFar() override { return "simulated: still initialising"; }
+	void abandon() override
+	{
+		{
+			std::lock_guard guard(lock_);
+			abandoned_ = true;
+		}
+		wake_.notify_all();
+	}
 
 private:
 	SimulatedBackend &backend_;
+	std::mutex lock_;
+	std::condition_variable wake_;
+	bool abandoned_ = false;
 };
 
 std::unique_ptr<BackendWorker> SimulatedBackend::makeWorker()
@@ -117,7 +142,7 @@ std::unique_ptr<BackendWorker> SimulatedBackend::makeWorker()
 	return std::make_unique<SimulatedWorker>(*this);
 }
 
-int SimulatedBackend::attempt(const LoadJob &job)
+SimulatedResult SimulatedBackend::attempt(const LoadJob &job)
 {
 	{
 		std::lock_guard guard(lock_);
@@ -128,11 +153,12 @@ int SimulatedBackend::attempt(const LoadJob &job)
 	unsigned peak = peak_.load();
 	while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
 	}
-	SimulatedResult r = script_.lookup(job.name);
-	if (r.latencyMs)
-		std::this_thread::sleep_for(std::chrono::milliseconds(r.latencyMs));
+	return script_.lookup(job.name);
+}
+
+void SimulatedBackend::finished()
+{
 	--inFlight_;
-	return -r.err;
 }
 
 std::map<std::string, unsigned> SimulatedBackend::attempts() const

@@ -55,7 +55,8 @@ public:
 
 private:
 	friend class SimulatedWorker;
-	int attempt(const LoadJob &job);
+	SimulatedResult attempt(const LoadJob &job); // counts it; the worker waits the latency
+	void finished();
 
 	SimulationScript script_;
 	mutable std::mutex lock_;

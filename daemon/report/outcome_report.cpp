@@ -77,6 +77,14 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 		if (!outcome.kernelMessage.empty())
 			text += fmt::format(" — kernel: {}", outcome.kernelMessage);
 		break;
+	case OutcomeKind::TimedOut:
+		priority = LOG_ERR;
+		id = message_id::kTimedOut;
+		text = fmt::format("Inserting module '{}' timed out{}; going on without it{}",
+				   module.name, cause, origins);
+		if (!outcome.kernelMessage.empty())
+			text += fmt::format(" — kernel so far: {}", outcome.kernelMessage);
+		break;
 	}
 
 	std::vector<LogField> fields;
@@ -103,6 +111,27 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 	if (outcome.err)
 		fields.push_back({"ERRNO", fmt::format("{}", outcome.err)});
 	journal.send(priority, std::move(fields), std::move(text));
+}
+
+void reportFinishedLate(Journal &journal, const PlannedModule &module, const Outcome &outcome)
+{
+	bool ok = isSuccess(outcome.kind) || outcome.kind == OutcomeKind::NoDevice;
+	std::string text =
+		ok ? fmt::format("Module '{}' finished initialising after its timeout: {}",
+				 module.name, outcomeName(outcome.kind))
+		   : fmt::format("Module '{}' failed after its timeout: {}", module.name,
+				 strerror(outcome.err));
+	if (!outcome.kernelMessage.empty())
+		text += fmt::format(" — kernel: {}", outcome.kernelMessage);
+	std::vector<LogField> fields{{"MESSAGE_ID", std::string(message_id::kFinishedLate)},
+				     {"MODLOADD_MODULE", module.name},
+				     {"MODLOADD_OUTCOME", std::string(outcomeName(outcome.kind))},
+				     {"MODLOADD_LATE", "1"}};
+	if (!outcome.kernelMessage.empty())
+		fields.push_back({"MODLOADD_KERNEL_MESSAGE", outcome.kernelMessage});
+	if (outcome.err)
+		fields.push_back({"ERRNO", fmt::format("{}", outcome.err)});
+	journal.send(ok ? LOG_NOTICE : LOG_ERR, std::move(fields), std::move(text));
 }
 
 void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics, int priority,

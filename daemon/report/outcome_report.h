@@ -17,6 +17,10 @@ namespace modloadd {
 // WARNING not found, NOTICE no device, INFO inserted and blacklisted, DEBUG otherwise.
 void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome &outcome);
 
+// An insert that had timed out (and was reported so) finished after all: what became of it. Its
+// dependents stay as they were settled.
+void reportFinishedLate(Journal &journal, const PlannedModule &module, const Outcome &outcome);
+
 // Each configuration problem as an entry naming the file and line (a warning with the
 // configuration-problem MESSAGE_ID unless told).
 void reportDiagnostics(Journal &journal, const Diagnostics &diagnostics, int priority = LOG_WARNING,

@@ -11,7 +11,9 @@ void Tally::add(const PlannedModule &module, const Outcome &outcome)
 {
 	counts_[static_cast<size_t>(outcome.kind)]++;
 	settled_++;
-	if (isFailure(outcome.kind))
+	if (outcome.kind == OutcomeKind::TimedOut)
+		failed_.push_back(module.name + " (timed out)");
+	else if (isFailure(outcome.kind))
 		failed_.push_back(module.name);
 }
 

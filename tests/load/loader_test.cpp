@@ -139,3 +139,66 @@ TEST_CASE("given an earlier refusal, we should take it instead of an attempt")
 	CHECK(outcomes["user"].kind == OutcomeKind::NoDevice);
 	CHECK(backend.attempts().empty());
 }
+
+TEST_CASE("given two hung inserts and two workers, the rest of the graph should load, and the "
+	  "hung modules' dependents should not be attempted")
+{
+	constexpr unsigned kHangMs = 10 * 60 * 1000;
+	SimulationScript script = SimulationScript::uniform(5);
+	script.set("hang1", {kHangMs, 0});
+	script.set("hang2", {kHangMs, 0});
+	SimulatedBackend backend(script);
+	// The hung ones come first: they take both workers before anything else starts.
+	std::vector<Job> jobs{{"hang1", {}, {}}, {"hang2", {}, {}}, {"user", {{0, true}}, {}}};
+	for (int i = 0; i < 11; i++)
+		jobs.push_back({"m" + std::to_string(i), {}, {}});
+	auto loader = std::make_unique<Loader>(backend, 2, std::chrono::milliseconds(200));
+	std::map<std::string, Outcome> outcomes;
+	loader->setObserver(
+		[&](const PlannedModule &m, const Outcome &o) { outcomes[m.name] = o; });
+	loader->add(graphOf(jobs));
+	loader->waitIdle();
+
+	REQUIRE(outcomes.size() == jobs.size());
+	for (const char *hung : {"hang1", "hang2"}) {
+		CHECK(outcomes[hung].kind == OutcomeKind::TimedOut);
+		CHECK(outcomes[hung].err == ETIMEDOUT);
+		CHECK(outcomes[hung].cause == "no answer within 200 ms (InsertTimeoutSec=)");
+	}
+	CHECK(outcomes["user"].kind == OutcomeKind::Failed);
+	CHECK(outcomes["user"].cause == "dependency 'hang1' timed out");
+	CHECK(backend.attempts().count("user") == 0);
+	for (int i = 0; i < 11; i++)
+		CHECK(outcomes["m" + std::to_string(i)].kind == OutcomeKind::Inserted);
+	// The two replacements ran the rest at the bound's parallelism.
+	CHECK(backend.peakConcurrency() == 4);
+	CHECK(loader->running() == std::vector<std::string>{"hang1", "hang2"});
+}
+
+TEST_CASE("given an insert that finishes after its timeout, we should settle it as timed out "
+	  "and hear of the late outcome")
+{
+	SimulationScript script = SimulationScript::uniform(0);
+	script.set("slow", {500, 0});
+	SimulatedBackend backend(script);
+	Loader loader(backend, 1, std::chrono::milliseconds(50));
+	std::map<std::string, Outcome> outcomes, late;
+	loader.setObserver([&](const PlannedModule &m, const Outcome &o) { outcomes[m.name] = o; });
+	loader.setLateObserver([&](const PlannedModule &m, const Outcome &o) { late[m.name] = o; });
+	loader.add(graphOf({{"slow", {}, {}}, {"after", {{0, false}}, {}}}));
+	loader.waitIdle();
+	CHECK(outcomes["slow"].kind == OutcomeKind::TimedOut);
+	// A soft edge only orders: the module after it still loads.
+	CHECK(outcomes["after"].kind == OutcomeKind::Inserted);
+	CHECK(late.empty());
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+	while (late.empty() && std::chrono::steady_clock::now() < deadline) {
+		pollfd p{loader.eventFd(), POLLIN, 0};
+		if (poll(&p, 1, 1000) > 0)
+			loader.collect();
+	}
+	REQUIRE(late.count("slow") == 1);
+	CHECK(late["slow"].kind == OutcomeKind::Inserted);
+	CHECK(outcomes["slow"].kind == OutcomeKind::TimedOut); // settled once, not again
+	CHECK(loader.running().empty());
+}

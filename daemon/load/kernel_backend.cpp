@@ -4,10 +4,20 @@
 #include "base/handles.h"
 #include "base/strings.h"
 
+#include "load/insert_protocol.h"
+
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <fmt/format.h>
+#include <mutex>
+#include <poll.h>
 #include <spawn.h>
 #include <string_view>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,13 +36,15 @@ public:
 
 	void mark()
 	{
+		seen_.clear();
 		if (fd_.valid())
 			lseek(fd_.get(), 0, SEEK_END);
 	}
 
+	// Every line about the module since the mark (each call reads on from the last).
 	std::string linesAbout(std::string_view module)
 	{
-		std::string out;
+		std::string &out = seen_;
 		if (!fd_.valid())
 			return out;
 		char buf[8192];
@@ -69,79 +81,161 @@ private:
 	}
 
 	UniqueFd fd_;
+	std::string seen_;
 };
 
-int runInstallCommand(const LoadJob &job)
-{
-	// As modprobe: /bin/sh -c COMMAND, with the module's options in $CMDLINE_OPTS.
-	std::string optsEnv = "CMDLINE_OPTS=" + job.options;
-	std::string nameEnv = "MODPROBE_MODULE=" + job.name;
-	std::vector<char *> env;
-	for (char **e = environ; e && *e; e++)
-		env.push_back(*e);
-	env.push_back(optsEnv.data());
-	env.push_back(nameEnv.data());
-	env.push_back(nullptr);
-	std::string cmd = job.installCommand;
-	char sh[] = "/bin/sh", dashC[] = "-c";
-	char *argv[] = {sh, dashC, cmd.data(), nullptr};
-	pid_t pid;
-	int r = posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, env.data());
-	if (r != 0)
-		return -r;
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	return -EIO;
-}
-
+// One helper process (modloadd-insert) per worker, started on the first insert and again
+// after it dies. The worker's thread waits on the helper's answer or on abandon(), never inside
+// the kernel.
 class KernelWorker : public BackendWorker {
 public:
-	explicit KernelWorker(bool allowInstallCommands)
-	    // one per worker: libkmod is not thread-safe. Only paths are used, so no index.
-	    : ctx_(kmod_new(nullptr, nullptr)), allowInstallCommands_(allowInstallCommands)
+	KernelWorker(std::string helper, bool allowInstallCommands)
+	    : helperPath_(std::move(helper)), allowInstallCommands_(allowInstallCommands),
+	      cancel_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
 	{
 	}
+	~KernelWorker() override { stopHelper(); }
 
 	int insert(const LoadJob &job, std::string &kernelMessage) override
 	{
-		if (!ctx_)
-			return -ENOMEM;
-		if (!job.installCommand.empty()) {
-			if (!allowInstallCommands_)
-				return -EPERM;
-			int r = runInstallCommand(job);
-			if (r < 0)
-				kernelMessage = "install command failed: " + job.installCommand;
-			return r;
+		if (!job.installCommand.empty() && !allowInstallCommands_)
+			return -EPERM;
+		std::string request = encodeInsertRequest(job);
+		if (request.size() > kInsertRequestMax) {
+			kernelMessage = "the module's path and options are too long";
+			return -E2BIG;
 		}
-		kmod_module *raw = nullptr;
-		int r = kmod_module_new_from_path(ctx_.get(), job.path.c_str(), &raw);
-		if (r < 0)
+		if (!helper_.valid()) {
+			if (int r = startHelper(); r < 0) {
+				kernelMessage = fmt::format("cannot start {}: {}", helperPath_,
+							    strerror(-r));
+				return r;
+			}
+		}
+		{
+			std::lock_guard guard(kmsgLock_);
+			current_ = job.name;
+			kmsg_.mark();
+		}
+		InsertAnswer answer = 0;
+		int r = exchange(request, answer);
+		if (r == -ECANCELED)
 			return r;
-		KmodModule mod(raw);
-		kmsg_.mark();
-		r = kmod_module_insert_module(mod.get(), 0,
-					      job.options.empty() ? nullptr : job.options.c_str());
-		if (r < 0 && r != -EEXIST)
+		if (r < 0) {
+			kernelMessage =
+				fmt::format("the insert helper went away ({})", strerror(-r));
+			stopHelper();
+			return -EPIPE;
+		}
+		if (!job.installCommand.empty()) {
+			if (answer < 0)
+				kernelMessage = "install command failed: " + job.installCommand;
+			return answer;
+		}
+		if (answer < 0 && answer != -EEXIST) {
+			std::lock_guard guard(kmsgLock_);
 			kernelMessage = kmsg_.linesAbout(job.name);
-		return r;
+		}
+		return answer;
+	}
+
+	std::string linesSoFar() override
+	{
+		std::lock_guard guard(kmsgLock_);
+		return kmsg_.linesAbout(current_);
+	}
+
+	void abandon() override
+	{
+		abandoned_ = true;
+		uint64_t one = 1; // never read: stays readable, so every later wait ends too
+		(void)!write(cancel_.get(), &one, sizeof one);
 	}
 
 private:
-	KmodContext ctx_;
-	KmsgReader kmsg_;
+	int startHelper()
+	{
+		int pair[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+			return -errno;
+		UniqueFd ours(pair[0]), theirs(pair[1]);
+		if (theirs.get() == kInsertHelperFd) // dup2 onto itself would keep CLOEXEC
+			theirs = UniqueFd(
+				fcntl(kInsertHelperFd, F_DUPFD_CLOEXEC, kInsertHelperFd + 1));
+		posix_spawn_file_actions_t actions;
+		posix_spawn_file_actions_init(&actions);
+		posix_spawn_file_actions_adddup2(&actions, theirs.get(), kInsertHelperFd);
+		char name[] = "modloadd-insert";
+		char *argv[] = {name, nullptr};
+		int r = posix_spawn(&pid_, helperPath_.c_str(), &actions, nullptr, argv, environ);
+		posix_spawn_file_actions_destroy(&actions);
+		if (r != 0)
+			return -r;
+		helper_ = std::move(ours);
+		return 0;
+	}
+
+	// Sends the request and waits for the answer or for abandon(). 0, or -errno when the
+	// helper is gone, or -ECANCELED.
+	int exchange(const std::string &request, InsertAnswer &answer)
+	{
+		if (send(helper_.get(), request.data(), request.size(), MSG_NOSIGNAL) < 0)
+			return -errno;
+		pollfd fds[2] = {{helper_.get(), POLLIN, 0}, {cancel_.get(), POLLIN, 0}};
+		for (;;) {
+			if (poll(fds, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (fds[1].revents)
+				return -ECANCELED;
+			ssize_t n = recv(helper_.get(), &answer, sizeof answer, 0);
+			if (n == sizeof answer)
+				return 0;
+			if (n < 0 && errno == EINTR)
+				continue;
+			return n < 0 ? -errno : -EPIPE;
+		}
+	}
+
+	// Closing our end tells the helper to exit once it is out of the kernel. An abandoned
+	// helper may still be inside a module's init: it is not waited for.
+	void stopHelper()
+	{
+		if (!helper_.valid())
+			return;
+		helper_.reset();
+		int status;
+		while (waitpid(pid_, &status, abandoned_ ? WNOHANG : 0) < 0 && errno == EINTR) {
+		}
+	}
+
+	std::string helperPath_;
 	bool allowInstallCommands_;
+	UniqueFd cancel_;
+	std::atomic<bool> abandoned_{false};
+	UniqueFd helper_; // our end of the helper's socket
+	pid_t pid_ = -1;
+	std::mutex kmsgLock_; // kmsg_ and current_: linesSoFar() comes from another thread
+	KmsgReader kmsg_;
+	std::string current_;
 };
 
 } // namespace
 
+std::string defaultInsertHelper()
+{
+	std::error_code ec;
+	std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+	if (ec)
+		return MODLOADD_LIBEXECDIR "/modloadd-insert";
+	return (self.parent_path() / "modloadd-insert").string();
+}
+
 std::unique_ptr<BackendWorker> KernelBackend::makeWorker()
 {
-	return std::make_unique<KernelWorker>(allowInstallCommands_);
+	return std::make_unique<KernelWorker>(helper_, allowInstallCommands_);
 }
 
 } // namespace modloadd

@@ -1,22 +1,32 @@
-// The real backend: finit_module through libkmod, with the kernel's own words on failure.
+// The real backend: finit_module through libkmod, in an insert helper process per worker, with
+// the kernel's own words on failure.
 #pragma once
 
 #include "load/backend.h"
 
+#include <string>
+
 namespace modloadd {
+
+// The insert helper next to the running executable (both are installed in libexecdir, and sit
+// side by side in the build tree).
+std::string defaultInsertHelper();
 
 class KernelBackend : public Backend {
 public:
 	// `allowInstallCommands`: run modprobe.d `install` commands through /bin/sh, as modprobe
 	// does, instead of refusing them (the resolver only hands us such jobs when allowed).
-	explicit KernelBackend(bool allowInstallCommands)
-	    : allowInstallCommands_(allowInstallCommands)
+	// `helper`: the modloadd-insert executable each worker starts.
+	explicit KernelBackend(bool allowInstallCommands,
+			       std::string helper = defaultInsertHelper())
+	    : allowInstallCommands_(allowInstallCommands), helper_(std::move(helper))
 	{
 	}
 	std::unique_ptr<BackendWorker> makeWorker() override;
 
 private:
 	bool allowInstallCommands_;
+	std::string helper_;
 };
 
 } // namespace modloadd

@@ -1,0 +1,26 @@
+// What the daemon and its insert helper (modloadd-insert) say to each other over a
+// SOCK_SEQPACKET socket: one packet per request, one per answer.
+#pragma once
+
+#include "load/backend.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace modloadd {
+
+// The descriptor the helper finds its socket on.
+inline constexpr int kInsertHelperFd = 3;
+// The largest request: a path and options fit easily; a larger one is refused before sending.
+inline constexpr size_t kInsertRequestMax = 64 * 1024;
+
+// "NAME\0PATH\0OPTIONS\0INSTALL-COMMAND\0": the LoadJob, field by field.
+std::string encodeInsertRequest(const LoadJob &job);
+std::optional<LoadJob> decodeInsertRequest(std::string_view packet);
+
+// The answer: 0 or -errno, as BackendWorker::insert, in host order (both ends are one machine).
+using InsertAnswer = int32_t;
+
+} // namespace modloadd

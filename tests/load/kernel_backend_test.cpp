@@ -1,0 +1,116 @@
+// The kernel backend's worker and its modloadd-insert helper process, on this host: the round
+// trip, a helper that dies, a helper that never answers (as one inside a hung init), and the
+// helper run by hand. This host may have no module support; nothing here needs it.
+#include "load/kernel_backend.h"
+#include "load/worker_pool.h"
+#include "temp_tree.h"
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sys/wait.h>
+
+using namespace modloadd;
+using namespace modloadd::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kBound = 20s; // generous: the machine is shared
+
+std::string builtHelper()
+{
+	const char *path = std::getenv("MODLOADD_INSERT_HELPER");
+	REQUIRE(path);
+	return path;
+}
+
+// A stand-in helper: a shell script run in the helper's place.
+std::string scriptHelper(const TempTree &tree, const std::string &body)
+{
+	tree.write("/helper", "#!/bin/sh\n" + body + "\n");
+	std::filesystem::permissions(tree.path("/helper"), std::filesystem::perms::owner_all);
+	return tree.path("/helper");
+}
+
+} // namespace
+
+TEST_CASE("given a module file that is not there, the helper should answer with libkmod's error")
+{
+	KernelBackend backend(false, builtHelper());
+	auto worker = backend.makeWorker();
+	std::string message;
+	CHECK(worker->insert({"nosuch", "/nonexistent/nosuch.ko", {}, {}}, message) == -ENOENT);
+	// The same helper serves the next insert.
+	CHECK(worker->insert({"other", "/nonexistent/other.ko", {}, {}}, message) == -ENOENT);
+}
+
+TEST_CASE("given an install command, the helper should run it and answer with its status")
+{
+	KernelBackend allowed(true, builtHelper());
+	auto worker = allowed.makeWorker();
+	std::string message;
+	CHECK(worker->insert({"m", "", "", "exit 0"}, message) == 0);
+	CHECK(worker->insert({"m", "", "", "exit 3"}, message) == -EIO);
+	CHECK(message == "install command failed: exit 3");
+
+	KernelBackend denied(false, builtHelper());
+	CHECK(denied.makeWorker()->insert({"m", "", "", "exit 0"}, message) == -EPERM);
+}
+
+TEST_CASE("given a helper that dies, the insert should fail with that said, and the next one "
+	  "start a new helper")
+{
+	TempTree tree;
+	KernelBackend backend(false, scriptHelper(tree, "exit 0"));
+	auto worker = backend.makeWorker();
+	std::string message;
+	CHECK(worker->insert({"m", "/x/m.ko", {}, {}}, message) == -EPIPE);
+	CHECK(message.find("insert helper went away") != std::string::npos);
+	message.clear();
+	CHECK(worker->insert({"m", "/x/m.ko", {}, {}}, message) == -EPIPE);
+
+	KernelBackend missing(false, tree.path("/no-helper"));
+	CHECK(missing.makeWorker()->insert({"m", "/x/m.ko", {}, {}}, message) == -ENOENT);
+	CHECK(message.find("cannot start") != std::string::npos);
+}
+
+TEST_CASE("given a helper that never answers, the pool should time the insert out and abandon "
+	  "it at the end without waiting")
+{
+	TempTree tree;
+	// Reads nothing and answers nothing, as a helper inside a hung init.
+	KernelBackend backend(
+		false, scriptHelper(tree, "echo $$ >" + tree.path("/pid") + "; exec sleep 600"));
+	auto pool = std::make_unique<WorkerPool>(backend, 1, 100ms);
+	pool->submit(0, {"hung", "/x/hung.ko", {}, {}});
+	std::vector<InsertResult> results;
+	auto deadline = std::chrono::steady_clock::now() + kBound;
+	while (results.empty() && std::chrono::steady_clock::now() < deadline) {
+		results = pool->takeResults();
+		std::this_thread::sleep_for(5ms);
+	}
+	REQUIRE(results.size() == 1);
+	CHECK(results[0].when == InsertResult::When::TimedOut);
+	auto gone = std::async(std::launch::async, [&] { pool.reset(); });
+	CHECK(gone.wait_for(kBound) == std::future_status::ready);
+	// The stand-in helper is still there, as a hung one would be; it is ours to end here.
+	std::ifstream pidFile(tree.path("/pid"));
+	pid_t helper = 0;
+	REQUIRE(pidFile >> helper);
+	CHECK(kill(helper, 0) == 0);
+	kill(helper, SIGKILL);
+}
+
+TEST_CASE("given no socket, the helper should refuse to run")
+{
+	std::string cmd = builtHelper() + " 3>&- 2>/dev/null";
+	int status = std::system(cmd.c_str());
+	REQUIRE(WIFEXITED(status));
+	CHECK(WEXITSTATUS(status) == 2);
+}

@@ -48,9 +48,31 @@ void reportStartTimes(Journal &journal, size_t staticRequests, double staticMs,
 void reportReadyBound(Journal &journal, std::string_view progress)
 {
 	journal.send(LOG_NOTICE, {},
-		     fmt::format("Still loading modules for devices after the ready bound; "
-				 "reporting ready, loading goes on ({})",
+		     fmt::format("Still loading the modules-load.d modules after the ready bound "
+				 "(ReadyTimeoutSec=); reporting ready, loading goes on ({})",
 				 progress));
+}
+
+void reportRunningAtStop(Journal &journal, const std::vector<std::string> &running)
+{
+	if (running.empty())
+		return;
+	journal.send(LOG_WARNING,
+		     {{"MODLOADD_STILL_INSERTING", fmt::format("{}", fmt::join(running, " "))}},
+		     fmt::format("Stopping with {} insert{} not returned: {}; each is left to its "
+				 "modloadd-insert process, which exits once the module's init "
+				 "returns",
+				 running.size(), running.size() == 1 ? "" : "s",
+				 fmt::join(running, ", ")));
+}
+
+void reportRestart(Journal &journal, long previousPid)
+{
+	journal.send(LOG_NOTICE, {{"MODLOADD_PREVIOUS_PID", fmt::format("{}", previousPid)}},
+		     fmt::format("Started again in this boot (the previous instance, PID {}, "
+				 "ended): modules live now are not inserted again, the devices "
+				 "present are walked again",
+				 previousPid));
 }
 
 void reportNoWatchdog(Journal &journal, int r)

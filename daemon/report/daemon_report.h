@@ -21,6 +21,10 @@ void reportEarlierRefusals(Journal &journal, size_t count);
 void reportStartTimes(Journal &journal, size_t staticRequests, double staticMs,
 		      double firstDeviceMs, size_t deviceRequests, double scanMs, size_t queued);
 void reportReadyBound(Journal &journal, std::string_view progress);
+// At stop: the modules whose inserts have not returned (nothing when none).
+void reportRunningAtStop(Journal &journal, const std::vector<std::string> &running);
+// At start, when an earlier instance ran in this boot.
+void reportRestart(Journal &journal, long previousPid);
 void reportNoWatchdog(Journal &journal, int r);
 void reportLoopFailure(Journal &journal, int r);
 

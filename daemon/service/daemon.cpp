@@ -8,6 +8,7 @@
 #include "report/notify.h"
 #include "report/outcome_report.h"
 #include "report/tally.h"
+#include "service/instance_record.h"
 #include "system/process_name.h"
 
 #include <csignal>
@@ -107,11 +108,16 @@ bool Daemon::start()
 	unsigned workers = settings_.workers ? settings_.workers
 					     : std::max(1u, std::thread::hardware_concurrency());
 	backend_ = makeBackend(settings_, journal_);
-	run_ = std::make_unique<LoadRun>(planner_->resolver(), *backend_, workers, journal_);
+	run_ = std::make_unique<LoadRun>(planner_->resolver(), *backend_, workers,
+					 std::chrono::seconds(settings_.insertTimeoutSec),
+					 journal_);
 	// Refusals outlive a restart of the daemon but not the boot (/run is a tmpfs).
 	if (size_t n = run_->rememberRefusals(
 		    Refusals(rootedPath(options_.root, "/run/modloadd/refused"))))
 		reportEarlierRefusals(journal_, n);
+	if (!options_.once)
+		if (auto previous = recordInstance(options_.root))
+			reportRestart(journal_, *previous);
 
 	if (Status r = listen(); !r) {
 		reportStartFailure(journal_, r.error());
@@ -177,6 +183,8 @@ void Daemon::submitStatic()
 	times_.staticRequests = planner_->staticRequests().size();
 	times_.queued += run_->submit(planner_->staticRequests());
 	times_.queued += fireRules(RuleScope::MachineOnly);
+	staticJobs_ = run_->loader().size();
+	staticQueued_ = true;
 	times_.staticMs = times_.since();
 	notifyStatus(status());
 }
@@ -312,11 +320,18 @@ void Daemon::applySettings(Settings fresh)
 	}
 }
 
-// READY=1 once the devices present are known and every module asked for so far has settled.
+// READY=1 once the static lists' modules have settled, as systemd-modules-load would have
+// finished: what is ordered after it may start. The summary once the devices present are known
+// and every module asked for so far has settled.
 void Daemon::afterProgress()
 {
-	if (coldplugged_ && run_->idle()) {
+	if (staticQueued_ && !ready_ && run_->settledFirst(staticJobs_))
 		becomeReady(false);
+	if (coldplugged_ && run_->idle()) {
+		if (!settled_) {
+			settled_ = true;
+			reportSummary(journal_, run_->tally());
+		}
 		if (options_.once) {
 			loop_->exit();
 			return;
@@ -332,7 +347,6 @@ void Daemon::becomeReady(bool bounded)
 		return;
 	ready_ = true;
 	readyBound_.reset();
-	reportSummary(journal_, run_->tally());
 	if (bounded)
 		reportReadyBound(journal_, run_->progress());
 	notifyReady(status());
@@ -340,18 +354,24 @@ void Daemon::becomeReady(bool bounded)
 
 std::string Daemon::status() const
 {
-	std::string s = ready_ ? run_->tally().summary() : run_->progress();
+	std::string s = settled_ ? run_->tally().summary() : run_->progress();
 	if (auto events = devices_->deviceEvents())
 		s += fmt::format("; {} device events", *events);
 	return s;
 }
 
+// The daemon's part of stopping happens at once: inserts still inside a module's init are named
+// and left to their helpers (the members' destructors do not wait for them).
 int Daemon::stop(int loopResult)
 {
-	if (options_.once)
-		return ready_ && run_->tally().failed().empty() ? 0 : 1;
+	std::vector<std::string> running = run_->running();
+	if (options_.once) {
+		reportRunningAtStop(journal_, running);
+		return settled_ && run_->tally().failed().empty() ? 0 : 1;
+	}
 	notifyStopping();
 	devices_->reportStop();
+	reportRunningAtStop(journal_, running);
 	if (loopResult < 0) {
 		reportLoopFailure(journal_, loopResult);
 		return 1;

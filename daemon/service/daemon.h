@@ -44,7 +44,11 @@ public:
 
 	// What the run did so far (nullptr before the start).
 	const LoadRun *loadRun() const { return run_.get(); }
+	// READY=1 sent: the command-line and modules-load.d modules have settled (or the bound
+	// passed).
 	bool ready() const { return ready_; }
+	// The devices present are known and every module asked for so far has settled.
+	bool settled() const { return settled_; }
 
 private:
 	bool start();
@@ -79,7 +83,10 @@ private:
 	SdEventSource readyBound_;
 	SdEventSource rescan_; // a pending rescan
 	bool coldplugged_ = false;
+	size_t staticJobs_ = 0; // the run's first jobs: the static lists' modules and their deps
+	bool staticQueued_ = false;
 	bool ready_ = false;
+	bool settled_ = false;
 
 	// Where the time before the first insertions goes, for whoever tunes the boot.
 	struct StartTimes {

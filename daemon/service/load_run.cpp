@@ -6,10 +6,14 @@
 
 namespace modloadd {
 
-LoadRun::LoadRun(Resolver &resolver, Backend &backend, unsigned workers, Journal &journal)
-    : resolver_(resolver), journal_(journal), loader_(backend, workers)
+LoadRun::LoadRun(Resolver &resolver, Backend &backend, unsigned workers,
+		 std::chrono::milliseconds insertTimeout, Journal &journal)
+    : resolver_(resolver), journal_(journal), loader_(backend, workers, insertTimeout)
 {
 	loader_.setObserver([this](const PlannedModule &m, const Outcome &o) { settled(m, o); });
+	loader_.setLateObserver([this](const PlannedModule &m, const Outcome &o) {
+		reportFinishedLate(journal_, m, o);
+	});
 }
 
 size_t LoadRun::rememberRefusals(Refusals refusals)
@@ -18,6 +22,11 @@ size_t LoadRun::rememberRefusals(Refusals refusals)
 	size_t n = earlier.size();
 	loader_.presettle(std::move(earlier));
 	refusals_.emplace(std::move(refusals));
+	// On the worker's thread, before the answer reaches this one: a refusal the kernel gave
+	// just before the daemon was killed is still not tried again after the restart.
+	loader_.setAnswerRecorder([this](const std::string &name, const Outcome &outcome) {
+		refusals_->remember(name, outcome);
+	});
 	return n;
 }
 
@@ -25,8 +34,6 @@ void LoadRun::settled(const PlannedModule &module, const Outcome &outcome)
 {
 	reportOutcome(journal_, module, outcome);
 	tally_.add(module, outcome);
-	if (refusals_)
-		refusals_->remember(module.name, outcome);
 }
 
 void LoadRun::refreshIndex()
@@ -44,6 +51,14 @@ bool LoadRun::reopenIndex()
 	if (!r)
 		reportIndexKept(journal_, r.error());
 	return r.ok();
+}
+
+bool LoadRun::settledFirst(size_t count) const
+{
+	for (size_t i = 0; i < count && i < loader_.size(); i++)
+		if (!loader_.outcome(i))
+			return false;
+	return true;
 }
 
 size_t LoadRun::submit(const std::vector<Request> &requests)

@@ -17,8 +17,10 @@ namespace modloadd {
 // Main thread only.
 class LoadRun {
 public:
-	// Borrows RESOLVER (the boot's, whose index the rules' globs read too) and BACKEND.
-	LoadRun(Resolver &resolver, Backend &backend, unsigned workers, Journal &journal);
+	// Borrows RESOLVER (the boot's, whose index the rules' globs read too) and BACKEND; an
+	// insert past INSERT_TIMEOUT is settled as timed out (zero: no bound).
+	LoadRun(Resolver &resolver, Backend &backend, unsigned workers,
+		std::chrono::milliseconds insertTimeout, Journal &journal);
 	LoadRun(const LoadRun &) = delete;
 	LoadRun &operator=(const LoadRun &) = delete;
 
@@ -42,11 +44,15 @@ public:
 	void waitIdle() { loader_.waitIdle(); }
 	int eventFd() const { return loader_.eventFd(); }
 	bool idle() const { return loader_.idle(); }
+	// Whether the run's first COUNT modules have settled.
+	bool settledFirst(size_t count) const;
 
 	const Tally &tally() const { return tally_; }
 	// "Loading modules: 5/12 settled, ..." while it runs.
 	std::string progress() const { return tally_.progress(loader_.size()); }
 	const Loader &loader() const { return loader_; }
+	// Modules whose inserts have not returned, timed out or not.
+	std::vector<std::string> running() const { return loader_.running(); }
 
 private:
 	void settled(const PlannedModule &module, const Outcome &outcome);

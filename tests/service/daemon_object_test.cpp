@@ -4,6 +4,7 @@
 // blocks them, so the daemon's event loop takes them.
 #include "report/message_ids.h"
 #include "service/daemon.h"
+#include "temp_tree.h"
 #include "tree_support.h"
 
 #include <catch2/catch.hpp>
@@ -11,6 +12,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <thread>
 
 using namespace modloadd;
@@ -87,6 +91,41 @@ bool waitForEntry(const Journal &journal, std::string_view messageId)
 	return false;
 }
 
+// A notify socket in place of systemd's: what the daemon says with sd_notify(3), as datagrams.
+class NotifySocket {
+public:
+	explicit NotifySocket(const TempTree &tree) : path_(tree.path("/notify"))
+	{
+		fd_ = UniqueFd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		sockaddr_un addr{};
+		addr.sun_family = AF_UNIX;
+		path_.copy(addr.sun_path, sizeof addr.sun_path - 1);
+		REQUIRE(bind(fd_.get(), reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
+		setenv("NOTIFY_SOCKET", path_.c_str(), 1);
+	}
+	~NotifySocket() { unsetenv("NOTIFY_SOCKET"); }
+
+	// The next message, or "" when none comes within WAIT.
+	std::string next(std::chrono::milliseconds wait)
+	{
+		pollfd p{fd_.get(), POLLIN, 0};
+		if (poll(&p, 1, static_cast<int>(wait.count())) <= 0)
+			return {};
+		char buf[4096];
+		ssize_t n = recv(fd_.get(), buf, sizeof buf, 0);
+		return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+	}
+
+private:
+	std::string path_;
+	UniqueFd fd_;
+};
+
+bool startsWith(const std::string &s, std::string_view prefix)
+{
+	return s.compare(0, prefix.size(), prefix) == 0;
+}
+
 } // namespace
 
 TEST_CASE("given the lists and a device, a run to settle should load each module once and end")
@@ -101,6 +140,7 @@ TEST_CASE("given the lists and a device, a run to settle should load each module
 	CHECK(daemon.run() == 0);
 	INFO(entries(journal));
 	CHECK(daemon.ready());
+	CHECK(daemon.settled());
 	REQUIRE(daemon.loadRun());
 	const Loader &loader = daemon.loadRun()->loader();
 	CHECK(loader.idle());
@@ -159,4 +199,97 @@ TEST_CASE("given a serving daemon, SIGHUP should load what a new file lists and 
 	CHECK(daemon.loadRun()->tally().count(OutcomeKind::Inserted) >= 2);
 	// The record modloadctl reload waits for.
 	CHECK(std::filesystem::exists(root.dir.root() + "/run/modloadd/reloaded"));
+}
+
+TEST_CASE("given an insert that hangs with no timeout, the daemon should serve the watchdog, be "
+	  "ready at the bound and stop at once")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\n");
+	root.dir.write("script", "fx_chain_c:600000:0\n"); // ten minutes: hung
+	Settings settings = simulated();
+	settings.simulationScript = root.dir.root() + "/script";
+	settings.insertTimeoutSec = 0; // the worst case: nothing ends the insert
+	settings.readyTimeoutSec = 1;
+	settings.watchConfiguration = false;
+	NotifySocket notify(root.dir);
+	setenv("WATCHDOG_USEC", "200000", 1);
+	setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);
+
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	size_t watchdogs = 0, watchdogsAfterReady = 0;
+	bool ready = false, stopping = false;
+	std::chrono::steady_clock::time_point signalled;
+	std::thread driver([&] {
+		auto until = std::chrono::steady_clock::now() + kBound;
+		// Until READY=1 and a second of pings after it, while fx_chain_c hangs.
+		std::chrono::steady_clock::time_point readyAt;
+		while (std::chrono::steady_clock::now() < until) {
+			std::string m = notify.next(100ms);
+			if (startsWith(m, "WATCHDOG=1")) {
+				watchdogs++;
+				watchdogsAfterReady += ready;
+			}
+			if (startsWith(m, "READY=1") && !ready) {
+				ready = true;
+				readyAt = std::chrono::steady_clock::now();
+			}
+			if (ready && std::chrono::steady_clock::now() - readyAt > 1s)
+				break;
+		}
+		signalled = std::chrono::steady_clock::now();
+		kill(getpid(), SIGTERM);
+		while (std::chrono::steady_clock::now() < until && !stopping)
+			stopping = startsWith(notify.next(100ms), "STOPPING=1");
+	});
+	int status;
+	{
+		Daemon daemon(optionsFor(root, false), settings, journal);
+		status = daemon.run();
+	} // the destructors: the worker pool must not wait for the hung insert
+	auto stopped = std::chrono::steady_clock::now();
+	driver.join();
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	INFO(entries(journal));
+	CHECK(status == 0);
+	CHECK(ready);
+	CHECK(watchdogsAfterReady >= 3); // every 100 ms: about 10 in that second
+	CHECK(stopping);
+	// A bound that only a hang breaks (the insert was to last ten minutes).
+	CHECK(stopped - signalled < kBound);
+	// The rest of the lists loaded; the hung module's dependents wait for it.
+	CHECK(outcomes(journal, "fx_dia_top", "inserted") == 1);
+	CHECK(outcomes(journal, "fx_chain_a", "inserted") == 0);
+	bool named = false;
+	for (const LogRecord &r : journal.records())
+		named |= r.field("MODLOADD_STILL_INSERTING") == "fx_chain_c";
+	CHECK(named);
+}
+
+TEST_CASE("given an insert past InsertTimeoutSec=, the daemon should report it timed out and "
+	  "settle without it")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\n");
+	root.dir.write("script", "fx_chain_c:600000:0\n");
+	Settings settings = simulated();
+	settings.simulationScript = root.dir.root() + "/script";
+	settings.insertTimeoutSec = 1;
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	Daemon daemon(optionsFor(root, true), settings, journal);
+	CHECK(daemon.run() == 1); // a timed-out module fails the run
+	INFO(entries(journal));
+	CHECK(daemon.ready());
+	CHECK(daemon.settled());
+	CHECK(outcomes(journal, "fx_chain_c", "timed out") == 1);
+	CHECK(hasEntry(journal, message_id::kTimedOut));
+	// Not attempted: the dependency did not come; the rest loaded.
+	CHECK(outcomes(journal, "fx_chain_b", "failed") == 1);
+	CHECK(outcomes(journal, "fx_chain_a", "failed") == 1);
+	CHECK(outcomes(journal, "fx_dia_top", "inserted") == 1);
+	CHECK(daemon.loadRun()->tally().summary().find("fx_chain_c (timed out)") !=
+	      std::string::npos);
 }

@@ -43,7 +43,7 @@ struct Session {
 		auto index = ModuleIndex::open(root, *tree);
 		REQUIRE(index);
 		resolver.emplace(std::move(*index), ResolveOptions{});
-		session.emplace(*resolver, backend, 4, journal);
+		session.emplace(*resolver, backend, 4, std::chrono::milliseconds(0), journal);
 	}
 	void run(const std::vector<Request> &requests)
 	{

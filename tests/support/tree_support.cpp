@@ -114,6 +114,15 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 	return a;
 }
 
+size_t occurrences(const std::string &haystack, const std::string &needle)
+{
+	size_t n = 0;
+	for (size_t pos = haystack.find(needle); pos != std::string::npos;
+	     pos = haystack.find(needle, pos + 1))
+		n++;
+	return n;
+}
+
 const PlannedModule &find(const ModuleGraph &graph, const std::string &name)
 {
 	for (const PlannedModule &m : graph.modules)

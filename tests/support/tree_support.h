@@ -49,6 +49,9 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 				   const std::string &configDir, const std::string &name,
 				   bool useBlacklist);
 
+// How many times NEEDLE occurs in HAYSTACK.
+size_t occurrences(const std::string &haystack, const std::string &needle);
+
 // The module NAME of the graph; the test fails when there is none.
 const PlannedModule &find(const ModuleGraph &graph, const std::string &name);
 

@@ -2,6 +2,7 @@
 // that is gone, a module file or directory newer than modules.dep, and a fresh tree.
 #include "load/loader.h"
 #include "load/simulated_backend.h"
+#include "report/plan_output.h"
 #include "resolve/module_graph.h"
 #include "resolve/module_index.h"
 #include "tree_support.h"
@@ -98,7 +99,8 @@ TEST_CASE("given a dependency's file removed after depmod, we should plan it mis
 	}
 }
 
-TEST_CASE("given a module file newer than modules.dep, we should find it")
+TEST_CASE("given a module file newer than modules.dep, we should find it and warn once with the "
+	  "fix")
 {
 	Root root;
 	std::string version = root.ownModules();
@@ -108,6 +110,11 @@ TEST_CASE("given a module file newer than modules.dep, we should find it")
 	const DepmodLag &lag = root.index->depmodLag();
 	CHECK(lag.missing.empty());
 	CHECK(lag.newer == std::vector<std::string>{std::string(kFixtureDir) + "/fx_soft.ko"});
+
+	Diagnostic warning = depmodWarning(root.index->tree(), lag);
+	CHECK(warning.file == "/lib/modules/6.1.0-fixture/modules.dep");
+	CHECK(warning.message.find(std::string(kFixtureDir) + "/fx_soft.ko") != std::string::npos);
+	CHECK(warning.message.find(kFix) != std::string::npos);
 }
 
 TEST_CASE("given a module directory changed after depmod, we should find it once")

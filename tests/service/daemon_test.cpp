@@ -92,6 +92,29 @@ TEST_CASE("given only missing and no-device modules, we should not fail the run"
 	CHECK(out.find("Module 'fx_chain_c' found no device to drive") != std::string::npos);
 }
 
+TEST_CASE("given a dependency's file removed after depmod, we should say so once with the fix "
+	  "and attempt none of its users")
+{
+	Root root;
+	root.removeAfterDepmod("fx_chain_c.ko");
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\nfx_chain_b\n");
+	int status = 0;
+	std::string out = root.runOnce("", status);
+	INFO(out);
+	CHECK(status == 1);
+	CHECK(out.find("libkmod") == std::string::npos);
+	CHECK(occurrences(out, "/lib/modules/6.1.0-fixture/modules.dep: out of date") == 1);
+	CHECK(out.find("(/lib/modules/6.1.0-fixture/kernel/drivers/fixture/fx_chain_c.ko); run "
+		       "depmod -a 6.1.0-fixture") != std::string::npos);
+	CHECK(out.find("Inserted module 'fx_chain_a'") == std::string::npos);
+	CHECK(out.find("Inserted module 'fx_chain_b'") == std::string::npos);
+	CHECK(out.find("Did not insert module 'fx_chain_b': dependency 'fx_chain_c' is missing: "
+		       "/lib/modules/6.1.0-fixture/kernel/drivers/fixture/fx_chain_c.ko is listed "
+		       "in modules.dep but does not exist: run depmod -a 6.1.0-fixture") !=
+	      std::string::npos);
+	CHECK(out.find("Inserted module 'fx_dia_top'") != std::string::npos);
+}
+
 TEST_CASE("given the kernel backend and modules the kernel cannot take, we should report the "
 	  "kernel's refusal per module and carry on")
 {

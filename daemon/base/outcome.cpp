@@ -22,7 +22,7 @@ constexpr std::array<Spelling, kOutcomeKinds> kSpellings = {{
 	{OutcomeKind::Blacklisted, "blacklisted", "blacklisted"},
 	{OutcomeKind::NotFound, "not found", "missing"},
 	{OutcomeKind::NoDevice, "no device", "-"},
-	{OutcomeKind::Failed, "failed", "-"},
+	{OutcomeKind::Failed, "failed", "fail"},
 	{OutcomeKind::TimedOut, "timed out", "-"},
 }};
 

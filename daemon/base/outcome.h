@@ -39,7 +39,8 @@ bool isFailure(OutcomeKind kind);
 std::string_view outcomeName(OutcomeKind kind);
 
 // As a plan says what will happen (`modloadctl plan`'s ACTION): "insert", "loaded", "builtin",
-// "blacklisted", "missing"; the kinds only an attempt can give have no plan word ("-").
+// "blacklisted", "missing", "fail" (a hard dependency is missing); "no device", which only an
+// attempt can give, has no plan word ("-").
 std::string_view planWord(OutcomeKind kind);
 
 } // namespace modloadd

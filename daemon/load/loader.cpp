@@ -29,9 +29,13 @@ std::vector<Job> jobsOf(const ModuleGraph &graph)
 		Job j{m.name, {}, std::nullopt};
 		for (const ModuleEdge &e : m.waitsFor)
 			j.waitsFor.push_back({e.module, e.hard});
+		// A plan's failure is a file that is not there, its own or a dependency's.
 		if (!m.toInsert())
 			j.settled = Outcome{m.planned,
-					    m.planned == OutcomeKind::NotFound ? ENOENT : 0,
+					    m.planned == OutcomeKind::NotFound ||
+							    m.planned == OutcomeKind::Failed
+						    ? ENOENT
+						    : 0,
 					    m.reason,
 					    {}};
 		jobs.push_back(std::move(j));

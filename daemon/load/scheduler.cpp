@@ -159,7 +159,12 @@ void Scheduler::settle(size_t job, Outcome outcome)
 			if (outcomes_[d.job])
 				continue;
 			if (d.hard && !ok) {
-				work.emplace_back(d.job, inherited(jobs_[i].name, *outcomes_[i]));
+				// A dependent decided before any attempt keeps its own outcome: the
+				// plan's reason says more than "dependency failed".
+				work.emplace_back(
+					d.job, jobs_[d.job].settled
+						       ? *jobs_[d.job].settled
+						       : inherited(jobs_[i].name, *outcomes_[i]));
 				continue;
 			}
 			if (--pending_[d.job] == 0)

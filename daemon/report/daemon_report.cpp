@@ -4,6 +4,7 @@
 #include "report/message_ids.h"
 #include "report/notify.h"
 #include "report/outcome_report.h"
+#include "report/plan_output.h"
 
 #include <cstring>
 #include <fmt/format.h>
@@ -98,6 +99,15 @@ void reportIndexKept(Journal &journal, const Error &error)
 	journal.send(LOG_WARNING, {},
 		     fmt::format("Cannot reload the module indexes: {}; keeping the previous ones",
 				 error.message));
+}
+
+void reportDepmodLag(Journal &journal, const KernelTree &tree, const DepmodLag &lag)
+{
+	Diagnostic warning = depmodWarning(tree, lag);
+	journal.send(LOG_WARNING,
+		     {{"MESSAGE_ID", std::string(message_id::kDepmodLag)},
+		      {"MODLOADD_KERNEL_VERSION", tree.version}},
+		     fmt::format("{}: {}", warning.file, warning.message));
 }
 
 void reportNoUevents(Journal &journal, const Error &error)

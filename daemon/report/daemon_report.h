@@ -5,6 +5,7 @@
 #include "base/journal.h"
 #include "base/request.h"
 #include "base/result.h"
+#include "resolve/module_index.h"
 #include "rules/rule_file.h"
 #include "uevent/uevent_monitor.h"
 
@@ -31,6 +32,8 @@ void reportLoopFailure(Journal &journal, int r);
 // The module index.
 void reportIndexReloaded(Journal &journal, std::string_view displayDir);
 void reportIndexKept(Journal &journal, const Error &error);
+// The tree changed after depmod ran (report/plan_output.h's depmodWarning()): once per run.
+void reportDepmodLag(Journal &journal, const KernelTree &tree, const DepmodLag &lag);
 
 // Devices.
 void reportNoUevents(Journal &journal, const Error &error);

@@ -20,12 +20,13 @@ inline constexpr std::string_view kConfigWarning = "5568df27c1d3487f860c93915822
 inline constexpr std::string_view kRuleFired = "35ff855a105e4c51a27045cf7259d172";
 inline constexpr std::string_view kRuleModuleMissing = "088e5ea62b0d4a6c92b29a8ed90d1e9b";
 inline constexpr std::string_view kReloaded = "fc4541863b8a4eeb9d4bb143f96e3521";
+inline constexpr std::string_view kDepmodLag = "6cee6a23d841458198b16eca5cd68498";
 
 // Every one of them, for the test that the catalog explains each.
 inline constexpr std::string_view kAll[] = {
 	kInserted,	kAlreadyLoaded, kBuiltin,	    kBlacklisted,  kNotFound,
 	kNoDevice,	kFailed,	kTimedOut,	    kFinishedLate, kSummary,
-	kConfigWarning, kRuleFired,	kRuleModuleMissing, kReloaded,
+	kConfigWarning, kRuleFired,	kRuleModuleMissing, kReloaded,	   kDepmodLag,
 };
 
 } // namespace modloadd::message_id

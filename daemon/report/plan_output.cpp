@@ -48,6 +48,27 @@ nlohmann::ordered_json diagnosticsJson(const Diagnostics &diags)
 	return out;
 }
 
+// The first few of PATHS, and how many more.
+std::string someOf(const std::vector<std::string> &paths)
+{
+	constexpr size_t kShown = 3;
+	std::vector<std::string> shown(paths.begin(),
+				       paths.begin() + std::min(paths.size(), kShown));
+	std::string out = fmt::format("{}", fmt::join(shown, ", "));
+	if (paths.size() > kShown)
+		out += fmt::format(" and {} more", paths.size() - kShown);
+	return out;
+}
+
+// The configuration's warnings, then a lagging depmod's.
+Diagnostics warningsOf(const BootPlan &plan)
+{
+	Diagnostics out = plan.diagnostics;
+	if (plan.depmodLag.any())
+		out.push_back(depmodWarning(plan.tree, plan.depmodLag));
+	return out;
+}
+
 // Every rule, in order: whether it fires and what it adds, or the condition that failed.
 std::string rulesTable(const BootPlan &plan)
 {
@@ -76,6 +97,22 @@ std::string rulesTable(const BootPlan &plan)
 
 } // namespace
 
+Diagnostic depmodWarning(const KernelTree &tree, const DepmodLag &lag)
+{
+	std::vector<std::string> what;
+	if (!lag.missing.empty())
+		what.push_back(fmt::format(
+			"{} it lists {} missing ({})", lag.missing.size() == 1 ? "a file" : "files",
+			lag.missing.size() == 1 ? "is" : "are", someOf(lag.missing)));
+	if (!lag.newer.empty())
+		what.push_back(
+			fmt::format("newer module files or directories ({})", someOf(lag.newer)));
+	return {tree.displayDir + "/modules.dep", 0,
+		fmt::format("out of date, depmod has not run since the modules changed: {}; run "
+			    "{}",
+			    fmt::join(what, "; "), depmodCommand(tree))};
+}
+
 std::string planTable(const BootPlan &plan)
 {
 	std::string out = fmt::format("Kernel {} ({})\n", plan.tree.version, plan.tree.displayDir);
@@ -98,18 +135,22 @@ std::string planTable(const BootPlan &plan)
 	}
 	if (!plan.rules.empty())
 		out += rulesTable(plan);
-	out += fmt::format("\n{} to insert, {} builtin, {} already loaded, {} blacklisted, {} "
-			   "missing; {} requests ({} from devices, {} from rules)",
-			   counts[static_cast<size_t>(OutcomeKind::Inserted)],
-			   counts[static_cast<size_t>(OutcomeKind::Builtin)],
-			   counts[static_cast<size_t>(OutcomeKind::AlreadyLoaded)],
-			   counts[static_cast<size_t>(OutcomeKind::Blacklisted)],
-			   counts[static_cast<size_t>(OutcomeKind::NotFound)], plan.requests.size(),
+	out += fmt::format(
+		"\n{} to insert, {} builtin, {} already loaded, {} blacklisted, {} missing",
+		counts[static_cast<size_t>(OutcomeKind::Inserted)],
+		counts[static_cast<size_t>(OutcomeKind::Builtin)],
+		counts[static_cast<size_t>(OutcomeKind::AlreadyLoaded)],
+		counts[static_cast<size_t>(OutcomeKind::Blacklisted)],
+		counts[static_cast<size_t>(OutcomeKind::NotFound)]);
+	// Only a hard dependency missing makes a plan fail a module: said when it does.
+	if (size_t failing = counts[static_cast<size_t>(OutcomeKind::Failed)])
+		out += fmt::format(", {} will fail", failing);
+	out += fmt::format("; {} requests ({} from devices, {} from rules)", plan.requests.size(),
 			   plan.deviceRequests, plan.ruleRequests);
 	if (!plan.diagnostics.empty())
 		out += fmt::format(", {} configuration warnings", plan.diagnostics.size());
 	out += ".\n";
-	for (const Diagnostic &d : plan.diagnostics) {
+	for (const Diagnostic &d : warningsOf(plan)) {
 		out += fmt::format("warning: {}: {}\n", diagnosticLocation(d), d.message);
 	}
 	return out;
@@ -159,7 +200,7 @@ std::string planJson(const BootPlan &plan)
 	doc["kernel"] = plan.tree.version;
 	doc["modules"] = std::move(modules);
 	doc["rules"] = std::move(rules);
-	doc["warnings"] = diagnosticsJson(plan.diagnostics);
+	doc["warnings"] = diagnosticsJson(warningsOf(plan));
 	// Invalid UTF-8 from a garbage config file must not abort the dump.
 	return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

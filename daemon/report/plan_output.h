@@ -22,10 +22,16 @@ struct BootPlan {
 	std::vector<RuleOutcome> rules; // every valid rule, in order, with its verdict
 	ModuleGraph graph;		// in load order
 	Diagnostics diagnostics; // configuration problems (rule files' too), each already skipped
+	DepmodLag depmodLag;	 // what the resolution found changed since depmod ran
 };
 
+// A lagging depmod as one warning about the tree's modules.dep, naming what changed and the fix
+// (`depmod -a VERSION`): what the plan prints, and the daemon journals once.
+Diagnostic depmodWarning(const KernelTree &tree, const DepmodLag &lag);
+
 // The modules in load order; then, when there are rules, a "Rules" section with each rule's
-// verdict and the modules it adds; a summary line and the warnings.
+// verdict and the modules it adds; a summary line and the warnings (the configuration's, then
+// a lagging depmod's).
 std::string planTable(const BootPlan &plan);
 
 // {"kernel": "...", "modules": [{"name", "action", "path", "origins", "after", ...}],

@@ -129,9 +129,10 @@ private:
 			const ModuleInfo *info = index_.info(m.name);
 			if (!info) {
 				m.planned = OutcomeKind::NotFound;
-				m.reason = fmt::format(
-					"no file for module '{}' in {} (stale modules.dep?)",
-					m.name, index_.tree().displayDir);
+				m.reason = fmt::format("no file for module '{}' in {} (stale "
+						       "modules.dep?): run {}",
+						       m.name, index_.tree().displayDir,
+						       depmodCommand(index_.tree()));
 				continue;
 			}
 			m.path = info->path;
@@ -151,6 +152,21 @@ private:
 			}
 			if (info->builtin) {
 				m.planned = OutcomeKind::Builtin;
+				continue;
+			}
+			// Removed after depmod ran: missing, and its users fail for it.
+			if (info->fileMissing) {
+				m.planned = OutcomeKind::NotFound;
+				m.reason = fmt::format(
+					"{} is listed in modules.dep but does not exist: run {}",
+					m.displayPath, depmodCommand(index_.tree()));
+				continue;
+			}
+			if (info->depsUnknown) {
+				m.planned = OutcomeKind::Failed;
+				m.reason = fmt::format("libkmod cannot read its modules.dep line "
+						       "(stale modules.dep?): run {}",
+						       depmodCommand(index_.tree()));
 				continue;
 			}
 			if (!info->installCommand.empty()) {
@@ -231,7 +247,8 @@ private:
 	}
 
 	// What the scheduler will decide without an attempt, said in the plan too: a module that
-	// needs a blacklisted one is not loaded; one that needs a missing one will fail.
+	// needs a blacklisted one is not loaded; one that needs a missing one (or one failing so)
+	// fails, and is never attempted without it.
 	static void markBlockedDependents(ModuleGraph &graph)
 	{
 		for (PlannedModule &m : graph.modules) {
@@ -248,9 +265,13 @@ private:
 					break;
 				}
 				if (dep.planned == OutcomeKind::NotFound ||
-				    (dep.toInsert() && !dep.reason.empty())) {
-					m.reason = fmt::format(
-						"will fail: dependency '{}' cannot load", dep.name);
+				    dep.planned == OutcomeKind::Failed) {
+					m.planned = OutcomeKind::Failed;
+					m.reason = fmt::format("dependency '{}' {}: {}", dep.name,
+							       dep.planned == OutcomeKind::NotFound
+								       ? "is missing"
+								       : "cannot load",
+							       dep.reason);
 					break;
 				}
 			}

@@ -26,7 +26,8 @@ struct DeviceRef {
 struct PlannedModule {
 	std::string name; // module name; for NotFound, the request as written
 	// What the plan expects: Inserted when it will be attempted; any other kind is decided
-	// now (Builtin, AlreadyLoaded, Blacklisted, NotFound) and never attempted.
+	// now (Builtin, AlreadyLoaded, Blacklisted, NotFound; Failed when a hard dependency is
+	// missing or fails so) and never attempted.
 	OutcomeKind planned = OutcomeKind::Inserted;
 	std::string path;	 // .ko with root prefix
 	std::string displayPath; // as the target system sees it
@@ -35,7 +36,7 @@ struct PlannedModule {
 	std::vector<std::string> origins; // "x.conf:3", "kernel-cmdline", "dependency of y", ...
 	std::vector<DeviceRef> devices;	  // the devices that asked for it, when any
 	std::vector<ModuleEdge> waitsFor;
-	// Why it is Blacklisted or NotFound; for one to insert, why it will fail (a dependency).
+	// Why it is Blacklisted, NotFound or Failed.
 	std::string reason;
 
 	bool toInsert() const { return planned == OutcomeKind::Inserted; }

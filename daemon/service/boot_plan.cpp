@@ -103,6 +103,7 @@ Result<BootPlan> makeBootPlan(const BootInputs &inputs, bool devices)
 		plan.ruleRequests += o.requests.size();
 	}
 	plan.graph = planner->resolver().graph(plan.requests);
+	plan.depmodLag = planner->resolver().index().depmodLag();
 	plan.diagnostics = planner->takeDiagnostics();
 	return plan;
 }

@@ -65,6 +65,12 @@ size_t LoadRun::submit(const std::vector<Request> &requests)
 {
 	refreshIndex();
 	ModuleGraph graph = resolver_.resolve(requests);
+	// Said before the modules it fails, and once: each of them says it again in its cause.
+	const DepmodLag &lag = resolver_.index().depmodLag();
+	if (!depmodLagReported_ && lag.any()) {
+		reportDepmodLag(journal_, resolver_.index().tree(), lag);
+		depmodLagReported_ = true;
+	}
 	if (graph.modules.empty())
 		return 0;
 	return loader_.add(std::move(graph));

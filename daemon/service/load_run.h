@@ -62,6 +62,7 @@ private:
 	Loader loader_;
 	Tally tally_;
 	std::optional<Refusals> refusals_;
+	bool depmodLagReported_ = false; // once per run, whatever the lookups find after
 };
 
 } // namespace modloadd

@@ -27,4 +27,5 @@ TEST_CASE("given each outcome kind, we should have one word for the journal and 
 	CHECK(planWord(OutcomeKind::Builtin) == "builtin");
 	CHECK(planWord(OutcomeKind::Blacklisted) == "blacklisted");
 	CHECK(outcomeName(OutcomeKind::Failed) == "failed");
+	CHECK(planWord(OutcomeKind::Failed) == "fail");
 }

@@ -268,3 +268,62 @@ TEST_CASE("given rules, plan --json should describe each with the documented fie
 	CHECK(never["notices"] == nlohmann::json::array());
 	CHECK(plan["warnings"] == nlohmann::json::array());
 }
+
+TEST_CASE("given a dependency's file removed after depmod, plan should show it missing, its "
+	  "users failing after it, and warn once with the fix")
+{
+	Root root;
+	root.removeAfterDepmod("fx_chain_c.ko");
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\n");
+	int status = 0;
+	std::string out = root.plan("2>&1", status);
+	INFO(out);
+	CHECK(status == 0);
+	// libkmod's own ERROR lines are not printed: the plan says it.
+	CHECK(out.find("libkmod") == std::string::npos);
+	CHECK(out.find("4 to insert, 0 builtin, 0 already loaded, 0 blacklisted, 1 missing, 2 will "
+		       "fail; 2 requests") != std::string::npos);
+	const std::string warning = "warning: /lib/modules/6.1.0-fixture/modules.dep: out of date";
+	CHECK(occurrences(out, warning) == 1);
+	CHECK(out.find("/lib/modules/6.1.0-fixture/kernel/drivers/fixture/fx_chain_c.ko); run "
+		       "depmod -a 6.1.0-fixture\n") != std::string::npos);
+
+	nlohmann::json plan = root.planJson("");
+	const nlohmann::json *c = moduleNamed(plan, "fx_chain_c");
+	const nlohmann::json *b = moduleNamed(plan, "fx_chain_b");
+	REQUIRE(c);
+	REQUIRE(b);
+	CHECK((*c)["action"] == "missing");
+	CHECK((*b)["action"] == "fail");
+	CHECK((*b)["after"] == nlohmann::json::array({"fx_chain_c"}));
+	CHECK((*moduleNamed(plan, "fx_chain_a"))["action"] == "fail");
+	REQUIRE(plan["warnings"].size() == 1);
+	CHECK(plan["warnings"][0]["file"] == "/lib/modules/6.1.0-fixture/modules.dep");
+	CHECK(plan["warnings"][0]["message"].get<std::string>().find(
+		      "run depmod -a 6.1.0-fixture") != std::string::npos);
+}
+
+TEST_CASE("given a module file newer than modules.dep, plan should warn once with the fix; given "
+	  "a fresh tree, not at all")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_soft\n");
+	int status = 0;
+	std::string fresh = root.plan("2>&1", status);
+	INFO(fresh);
+	CHECK(fresh.find("warning:") == std::string::npos);
+	CHECK(fresh.find("depmod") == std::string::npos);
+
+	std::string version = root.ownModules();
+	root.changeAfterDepmod(version, version + "/kernel/drivers/fixture/fx_soft_pre.ko", 10);
+	std::string out = root.plan("2>&1", status);
+	INFO(out);
+	CHECK(status == 0);
+	CHECK(occurrences(out, "warning: ") == 1);
+	CHECK(out.find("warning: /lib/modules/6.1.0-fixture/modules.dep: out of date, depmod has "
+		       "not run since the modules changed: newer module files or directories "
+		       "(/lib/modules/6.1.0-fixture/kernel/drivers/fixture/fx_soft_pre.ko); run "
+		       "depmod -a 6.1.0-fixture\n") != std::string::npos);
+	nlohmann::json plan = root.planJson("");
+	CHECK(plan["warnings"].size() == 1);
+}

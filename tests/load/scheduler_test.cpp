@@ -129,6 +129,18 @@ TEST_CASE("given settled jobs, we should never hand them out and let dependents 
 	CHECK(s.outcome(5)->cause == "dependency 'x' blacklisted");
 }
 
+TEST_CASE("given a preset failure behind a preset missing job, we should keep the preset's cause")
+{
+	// A plan that found a dependency's file missing settles its users itself, with the file.
+	Outcome missing{OutcomeKind::NotFound, ENOENT, "c.ko does not exist", {}};
+	Outcome failing{OutcomeKind::Failed, ENOENT, "dependency 'c' is missing: c.ko ...", {}};
+	Scheduler s({{"c", {}, missing}, {"b", {hard(0)}, failing}, {"a", {hard(1)}, {}}});
+	CHECK(drive(s).empty());
+	CHECK(s.outcome(1)->kind == OutcomeKind::Failed);
+	CHECK(s.outcome(1)->cause == "dependency 'c' is missing: c.ko ...");
+	CHECK(s.outcome(2)->cause == "dependency 'b' failed");
+}
+
 TEST_CASE("given a table of graphs, we should attempt every attemptable job exactly once")
 {
 	struct Case {

@@ -41,15 +41,6 @@ struct Root : FixtureRoot {
 	}
 };
 
-size_t count(const std::string &haystack, const std::string &needle)
-{
-	size_t n = 0;
-	for (size_t pos = haystack.find(needle); pos != std::string::npos;
-	     pos = haystack.find(needle, pos + 1))
-		n++;
-	return n;
-}
-
 } // namespace
 
 TEST_CASE("given modules-load.d with shared dependencies, we should insert each module once")
@@ -63,7 +54,7 @@ TEST_CASE("given modules-load.d with shared dependencies, we should insert each 
 	CHECK(status == 0);
 	for (auto m : {"fx_chain_a", "fx_chain_b", "fx_chain_c", "fx_dia_top", "fx_dia_left",
 		       "fx_dia_right", "fx_dia_base"})
-		CHECK(count(out, fmt::format("Inserted module '{}'", m)) == 1);
+		CHECK(occurrences(out, fmt::format("Inserted module '{}'", m)) == 1);
 	CHECK(out.find("Loaded 7 modules (0 already loaded, 0 builtin)") != std::string::npos);
 }
 
@@ -101,6 +92,29 @@ TEST_CASE("given only missing and no-device modules, we should not fail the run"
 	CHECK(out.find("Module 'fx_chain_c' found no device to drive") != std::string::npos);
 }
 
+TEST_CASE("given a dependency's file removed after depmod, we should say so once with the fix "
+	  "and attempt none of its users")
+{
+	Root root;
+	root.removeAfterDepmod("fx_chain_c.ko");
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\nfx_chain_b\n");
+	int status = 0;
+	std::string out = root.runOnce("", status);
+	INFO(out);
+	CHECK(status == 1);
+	CHECK(out.find("libkmod") == std::string::npos);
+	CHECK(occurrences(out, "/lib/modules/6.1.0-fixture/modules.dep: out of date") == 1);
+	CHECK(out.find("(/lib/modules/6.1.0-fixture/kernel/drivers/fixture/fx_chain_c.ko); run "
+		       "depmod -a 6.1.0-fixture") != std::string::npos);
+	CHECK(out.find("Inserted module 'fx_chain_a'") == std::string::npos);
+	CHECK(out.find("Inserted module 'fx_chain_b'") == std::string::npos);
+	CHECK(out.find("Did not insert module 'fx_chain_b': dependency 'fx_chain_c' is missing: "
+		       "/lib/modules/6.1.0-fixture/kernel/drivers/fixture/fx_chain_c.ko is listed "
+		       "in modules.dep but does not exist: run depmod -a 6.1.0-fixture") !=
+	      std::string::npos);
+	CHECK(out.find("Inserted module 'fx_dia_top'") != std::string::npos);
+}
+
 TEST_CASE("given the kernel backend and modules the kernel cannot take, we should report the "
 	  "kernel's refusal per module and carry on")
 {
@@ -117,8 +131,8 @@ TEST_CASE("given the kernel backend and modules the kernel cannot take, we shoul
 			status);
 	INFO(out);
 	CHECK(status == 1);
-	CHECK(count(out, "Failed to insert module 'fx_chain_c': ") == 1);
-	CHECK(count(out, "Failed to insert module 'fx_dia_base': ") == 1);
+	CHECK(occurrences(out, "Failed to insert module 'fx_chain_c': ") == 1);
+	CHECK(occurrences(out, "Failed to insert module 'fx_dia_base': ") == 1);
 	CHECK(out.find("dependency 'fx_chain_b' failed") != std::string::npos);
 	CHECK(out.find("Did not insert module 'fx_chain_a': dependency 'fx_chain_b' failed") !=
 	      std::string::npos);
@@ -305,14 +319,15 @@ TEST_CASE("given devices in sysfs, we should load what their modaliases resolve 
 	INFO(out);
 	CHECK(status == 0);
 	// Devices join as the walk finds them: the entry names whichever of the two came first.
-	CHECK(count(out, "Inserted module 'fx_alias' (") == 1);
-	CHECK(count(out, "Inserted module 'fx_alias' (device /devices/pci0000:00/0000:00:03.0 (" +
-				 virtio + ")") +
-		      count(out, "Inserted module 'fx_alias' (device "
-				 "/devices/pci0000:00/0000:00:04.0 (" +
-					 virtio + ")") ==
+	CHECK(occurrences(out, "Inserted module 'fx_alias' (") == 1);
+	CHECK(occurrences(out,
+			  "Inserted module 'fx_alias' (device /devices/pci0000:00/0000:00:03.0 (" +
+				  virtio + ")") +
+		      occurrences(out, "Inserted module 'fx_alias' (device "
+				       "/devices/pci0000:00/0000:00:04.0 (" +
+					       virtio + ")") ==
 	      1);
-	CHECK(count(out, "Inserted module 'fx_chain_a' (") == 1);
+	CHECK(occurrences(out, "Inserted module 'fx_chain_a' (") == 1);
 	// Neither the unclaimed device nor sg (not in this tree) is anybody's error.
 	CHECK(out.find("not found") == std::string::npos);
 	CHECK(out.find("Loaded 4 modules (0 already loaded, 0 builtin)") != std::string::npos);
@@ -343,8 +358,9 @@ TEST_CASE("given a device the real kernel announces after start, we should load 
 	auto [status, stopped] = stopDaemon(pid, log);
 	text = stopped;
 	INFO(text);
-	CHECK(count(text, fmt::format("Inserted module 'fx_dia_top' (device {} (", devpath)) == 1);
-	CHECK(count(text, "Inserted module 'fx_dia_base'") == 1);
+	CHECK(occurrences(text,
+			  fmt::format("Inserted module 'fx_dia_top' (device {} (", devpath)) == 1);
+	CHECK(occurrences(text, "Inserted module 'fx_dia_base'") == 1);
 	CHECK(text.find("Stopping: ") != std::string::npos);
 	CHECK(WIFEXITED(status));
 	CHECK(status == 0);
@@ -378,8 +394,9 @@ TEST_CASE("given a receive buffer that overflows, we should rescan sysfs and mis
 	INFO(text);
 	CHECK(text.find("The uevent socket overflowed (ENOBUFS)") != std::string::npos);
 	CHECK(text.find("Rescanned /sys/devices after lost uevents") != std::string::npos);
-	CHECK(count(text, fmt::format("Inserted module 'fx_chain_a' (device {} (", devpath)) == 1);
-	CHECK(count(text, "Inserted module 'fx_chain_c'") == 1);
+	CHECK(occurrences(text,
+			  fmt::format("Inserted module 'fx_chain_a' (device {} (", devpath)) == 1);
+	CHECK(occurrences(text, "Inserted module 'fx_chain_c'") == 1);
 	CHECK(WIFEXITED(status));
 }
 
@@ -407,21 +424,21 @@ TEST_CASE("given rules, we should load what the rules that hold name, and say wh
 	std::string out = root.runOnce("", status);
 	INFO(out);
 	CHECK(status == 0);
-	CHECK(count(out, "Inserted module 'fx_dia_top' (/etc/modloadd/rules.d/10-path.rules:6)") ==
+	CHECK(occurrences(out,
+			  "Inserted module 'fx_dia_top' (/etc/modloadd/rules.d/10-path.rules:6)") ==
 	      1);
-	CHECK(count(out, "Rule '10-path' holds (marker present): 1 modules to load") == 1);
-	CHECK(count(out, "/etc/modloadd/rules.d/10-path.rules:6: Rule '10-path': module "
-			 "'fx_not_installed' is not installed, skipped") == 1);
-	CHECK(count(out, "fx_soft'") == 0);
+	CHECK(occurrences(out, "Rule '10-path' holds (marker present): 1 modules to load") == 1);
+	CHECK(occurrences(out, "/etc/modloadd/rules.d/10-path.rules:6: Rule '10-path': module "
+			       "'fx_not_installed' is not installed, skipped") == 1);
+	CHECK(occurrences(out, "fx_soft'") == 0);
 	for (auto m : {"fx_chain_a", "fx_chain_b", "fx_chain_c"})
-		CHECK(count(out, fmt::format("Inserted module '{}' (", m)) == 1);
-	CHECK(count(out,
-		    "Inserted module 'fx_chain_a' (/usr/lib/modloadd/rules.d/30-device.rules:4)") ==
-	      1);
-	CHECK(count(out, "fx_twin_a") == 0);
-	CHECK(count(out, "/etc/modloadd/rules.d/50-broken.rules:2: Unknown condition "
-			 "'ConditionNoSuchThing', ignoring") == 1);
-	CHECK(count(out, "fx_twin_b") == 0);
+		CHECK(occurrences(out, fmt::format("Inserted module '{}' (", m)) == 1);
+	CHECK(occurrences(out, "Inserted module 'fx_chain_a' "
+			       "(/usr/lib/modloadd/rules.d/30-device.rules:4)") == 1);
+	CHECK(occurrences(out, "fx_twin_a") == 0);
+	CHECK(occurrences(out, "/etc/modloadd/rules.d/50-broken.rules:2: Unknown condition "
+			       "'ConditionNoSuchThing', ignoring") == 1);
+	CHECK(occurrences(out, "fx_twin_b") == 0);
 }
 
 TEST_CASE("given configuration files, modloadctl verify should name every problem and fail")
@@ -500,7 +517,7 @@ TEST_CASE("given a drop-in written while it runs, the daemon should load its mod
 	root.dir.write("etc/modloadd/rules.d/late.rules", "[Load]\nModules=fx_dia_top\n");
 	text = waitForText(log, "Inserted module 'fx_dia_top'", 10);
 	INFO(text);
-	CHECK(count(text, "Rule 'late' holds: 1 modules to load") == 1);
+	CHECK(occurrences(text, "Rule 'late' holds: 1 modules to load") == 1);
 	CHECK(text.find("Inserted module 'fx_dia_top' (/etc/modloadd/rules.d/late.rules:2)") !=
 	      std::string::npos);
 
@@ -513,9 +530,9 @@ TEST_CASE("given a drop-in written while it runs, the daemon should load its mod
 	INFO(all);
 	CHECK(WIFEXITED(status));
 	CHECK(WEXITSTATUS(status) == 0);
-	CHECK(count(all, "Inserted module 'fx_chain_c'") == 1); // each module once, still
-	CHECK(count(all, "Inserted module 'fx_dia_base'") == 1);
-	CHECK(count(all, "SIGHUP") == 0);
+	CHECK(occurrences(all, "Inserted module 'fx_chain_c'") == 1); // each module once, still
+	CHECK(occurrences(all, "Inserted module 'fx_dia_base'") == 1);
+	CHECK(occurrences(all, "SIGHUP") == 0);
 }
 
 TEST_CASE("given the watch turned off, modloadctl reload should re-read the configuration and "
@@ -569,7 +586,7 @@ TEST_CASE("given the watch turned off, modloadctl reload should re-read the conf
 	auto [stopped, all] = stopDaemon(pid, log);
 	INFO(all);
 	CHECK(WEXITSTATUS(stopped) == 0);
-	CHECK(count(all, "Inserted module 'fx_dia_base'") == 1);
+	CHECK(occurrences(all, "Inserted module 'fx_dia_base'") == 1);
 }
 
 TEST_CASE("given a process that does not reload, modloadctl reload should fail, not hang")

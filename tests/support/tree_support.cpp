@@ -7,9 +7,11 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 namespace modloadd::testing {
@@ -75,6 +77,35 @@ FixtureRoot::FixtureRoot()
 	fs::create_directory_symlink(fixtureRoot() + "/lib/modules", dir.root() + "/lib/modules");
 }
 
+std::string FixtureRoot::ownModules() const
+{
+	fs::remove(dir.root() + "/lib/modules");
+	int status = 0;
+	std::string log = capture(
+		fmt::format("cp -a '{}/lib/modules' '{}/lib/' 2>&1", fixtureRoot(), dir.root()),
+		status);
+	INFO(log);
+	REQUIRE(status == 0);
+	return fmt::format("{}/lib/modules/{}", dir.root(), kFixtureKernel);
+}
+
+std::string FixtureRoot::removeAfterDepmod(const std::string &rel) const
+{
+	std::string version = ownModules();
+	REQUIRE(fs::remove(version + "/kernel/drivers/fixture/" + rel));
+	return version;
+}
+
+void FixtureRoot::changeAfterDepmod(const std::string &versionDir, const std::string &path,
+				    int seconds)
+{
+	struct stat st;
+	REQUIRE(stat((versionDir + "/modules.dep.bin").c_str(), &st) == 0);
+	timespec times[2] = {st.st_mtim, st.st_mtim};
+	times[1].tv_sec += seconds;
+	REQUIRE(utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
+
 void FixtureRoot::addDevice(const std::string &devpath, const std::string &subsystem,
 			    const std::string &uevent) const
 {
@@ -112,6 +143,15 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 		}
 	}
 	return a;
+}
+
+size_t occurrences(const std::string &haystack, const std::string &needle)
+{
+	size_t n = 0;
+	for (size_t pos = haystack.find(needle); pos != std::string::npos;
+	     pos = haystack.find(needle, pos + 1))
+		n++;
+	return n;
 }
 
 const PlannedModule &find(const ModuleGraph &graph, const std::string &name)

@@ -28,6 +28,16 @@ const std::string &fixtureRoot();
 struct FixtureRoot {
 	TempDir dir;
 	FixtureRoot();
+	// A copy of the fixture tree of its own (timestamps kept), for a test that changes it;
+	// returns its VERSION directory.
+	std::string ownModules() const;
+	// A copy of its own with the module file REL (under VERSION/kernel/drivers/fixture)
+	// removed after depmod ran; returns the VERSION directory.
+	std::string removeAfterDepmod(const std::string &rel) const;
+	// PATH (under the VERSION directory VERSIONDIR) changed SECONDS after depmod ran: its
+	// mtime that many seconds past modules.dep.bin's.
+	static void changeAfterDepmod(const std::string &versionDir, const std::string &path,
+				      int seconds);
 	// A device directory in the root's sysfs, as the kernel lays it out: DEVPATH/uevent and
 	// the subsystem link.
 	void addDevice(const std::string &devpath, const std::string &subsystem,
@@ -48,6 +58,9 @@ struct ModprobeAnswer {
 ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &version,
 				   const std::string &configDir, const std::string &name,
 				   bool useBlacklist);
+
+// How many times NEEDLE occurs in HAYSTACK.
+size_t occurrences(const std::string &haystack, const std::string &needle);
 
 // The module NAME of the graph; the test fails when there is none.
 const PlannedModule &find(const ModuleGraph &graph, const std::string &name);

@@ -18,11 +18,13 @@ inline constexpr std::string_view kConfigWarning = "5568df27c1d3487f860c93915822
 inline constexpr std::string_view kRuleFired = "35ff855a105e4c51a27045cf7259d172";
 inline constexpr std::string_view kRuleModuleMissing = "088e5ea62b0d4a6c92b29a8ed90d1e9b";
 inline constexpr std::string_view kReloaded = "fc4541863b8a4eeb9d4bb143f96e3521";
+inline constexpr std::string_view kModulesDisabled = "7158376912f9422a8b34013815a2970c";
 
 // Every one of them, for the test that the catalog explains each.
 inline constexpr std::string_view kAll[] = {
-	kInserted, kAlreadyLoaded, kBuiltin,	   kBlacklisted, kNotFound,	     kNoDevice,
-	kFailed,   kSummary,	   kConfigWarning, kRuleFired,	 kRuleModuleMissing, kReloaded,
+	kInserted,	    kAlreadyLoaded, kBuiltin,	      kBlacklisted,   kNotFound,
+	kNoDevice,	    kFailed,	    kSummary,	      kConfigWarning, kRuleFired,
+	kRuleModuleMissing, kReloaded,	    kModulesDisabled,
 };
 
 } // namespace modloadd::message_id

@@ -4,6 +4,7 @@
 #include "config/kernel_cmdline.h"
 #include "config/modules_load_d.h"
 #include "rules/rule_file.h"
+#include "system/modules_disabled.h"
 #include "uevent/coldplug.h"
 #include "uevent/device_requests.h"
 
@@ -104,6 +105,12 @@ Result<BootPlan> makeBootPlan(const BootInputs &inputs, bool devices)
 	}
 	plan.graph = planner->resolver().graph(plan.requests);
 	plan.diagnostics = planner->takeDiagnostics();
+	// The daemon would load none of it (service/without_modules.h).
+	if (modulesDisabled(inputs.root))
+		plan.diagnostics.push_back(
+			{std::string(kModulesDisabledPath), 0,
+			 "module loading is disabled (modules_disabled=1): the kernel refuses "
+			 "every module until the next boot, so modloadd loads none of these"});
 	return plan;
 }
 

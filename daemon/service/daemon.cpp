@@ -8,6 +8,8 @@
 #include "report/notify.h"
 #include "report/outcome_report.h"
 #include "report/tally.h"
+#include "service/without_modules.h"
+#include "system/modules_disabled.h"
 #include "system/process_name.h"
 
 #include <csignal>
@@ -59,6 +61,9 @@ Daemon::~Daemon() = default;
 
 int Daemon::run()
 {
+	// The kernel takes no module in this boot: nothing to read, nothing to load.
+	if (modulesDisabled(options_.root))
+		return serveWithoutModules(options_, journal_);
 	if (!start())
 		return 1;
 	int r = loop_->run();

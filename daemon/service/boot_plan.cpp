@@ -74,11 +74,26 @@ std::vector<RuleOutcome> BootPlanner::ruleVerdicts()
 	return evaluateRules(rules_, devices_, moduleCatalog(resolver_.index()));
 }
 
-std::vector<Request> BootPlanner::reread(Diagnostics &diags)
+BootPlanner::Reread BootPlanner::readAgain(const std::string &root)
 {
-	std::vector<Request> requests = readModulesLoadD(root_, diags);
-	rules_.replaceRules(readRules(root_, diags));
-	return requests;
+	Reread read;
+	read.requests = readModulesLoadD(root, read.diagnostics);
+	read.rules = readRules(root, read.diagnostics);
+	return read;
+}
+
+std::vector<Request> BootPlanner::takeIn(Reread read)
+{
+	rules_.replaceRules(std::move(read.rules));
+	return std::move(read.requests);
+}
+
+StartedBoot startBoot(const BootInputs &inputs)
+{
+	StartedBoot started{BootPlanner::open(inputs), {}};
+	if (started.planner)
+		started.machineRules = started.planner->fireRules(RuleScope::MachineOnly);
+	return started;
 }
 
 Result<BootPlan> makeBootPlan(const BootInputs &inputs, bool devices)

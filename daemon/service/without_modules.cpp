@@ -33,7 +33,7 @@ int serveWithoutModules(const DaemonOptions &options, Journal &journal)
 	// A reload finishes at once, so that `modloadctl reload` (ExecReload=) does not wait.
 	auto same = [] { return std::string(kStatus); };
 	Reloader reloader(*loop, journal, options.root,
-			  Reloader::Hooks{[] { return size_t{0}; }, [] { return true; },
+			  Reloader::Hooks{[] { return Reloader::ReadWork(); }, [] { return true; },
 					  [] { return true; }, same, same});
 	std::vector<Result<SdEventSource>> sources;
 	sources.push_back(loop->onSignal(SIGTERM));

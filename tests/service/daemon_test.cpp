@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <optional>
 #include <poll.h>
 #include <sstream>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -270,6 +272,72 @@ TEST_CASE("given modules_disabled=1, we should say so once, attempt nothing and 
 	CHECK(notify.receive("STOPPING=1"));
 	REQUIRE(waitpid(pid, &status, 0) == pid);
 	CHECK(status == 0);
+}
+
+namespace {
+
+// A root whose start cannot end: a rule asks about the hostname, and the root's is a FIFO that no
+// one writes, so testing the rule waits for as long as the test likes.
+struct SlowStartRoot : Root {
+	SlowStartRoot()
+	{
+		dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+		dir.write("etc/modloadd/rules.d/50-host.rules",
+			  "[Match]\nConditionHost=slowhost\n[Load]\nModules=fx_dia_base\n");
+		dir.write("proc/sys/kernel/.keep", "");
+		REQUIRE(mkfifo(dir.path("/proc/sys/kernel/hostname").c_str(), 0600) == 0);
+	}
+};
+
+// The exit status of PID within SECONDS; nullopt (and the process killed) past them.
+std::optional<int> waitExit(pid_t pid, int seconds)
+{
+	for (int i = 0; i < seconds * 100; i++) {
+		int status = 0;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		poll(nullptr, 0, 10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, nullptr, 0);
+	return std::nullopt;
+}
+
+} // namespace
+
+TEST_CASE("given a start that reads without end, we should send WATCHDOG=1 and READY=1 at the "
+	  "bound, and stop on SIGTERM")
+{
+	SlowStartRoot root;
+	root.dir.write("etc/modloadd.conf", "[Devices]\nReadyTimeoutSec=1\n");
+	NotifySocket notify(root.dir.root() + "/notify");
+	setenv("WATCHDOG_USEC", "400000", 1); // WATCHDOG=1 every 200 ms
+	auto begun = std::chrono::steady_clock::now();
+	pid_t pid = startNotifying(root.dir.root(), notify);
+	unsetenv("WATCHDOG_USEC");
+	CHECK(notify.receive("WATCHDOG=1"));
+	bool ready = notify.receive("READY=1");
+	REQUIRE(ready);
+	CHECK(std::chrono::steady_clock::now() - begun < std::chrono::seconds(10));
+	CHECK(notify.messages.back().find("STATUS=Still reading the configuration") !=
+	      std::string::npos);
+	CHECK(notify.receive("WATCHDOG=1")); // after READY=1 too, the start still going on
+	kill(pid, SIGTERM);
+	CHECK(notify.receive("STOPPING=1"));
+	CHECK(waitExit(pid, 10) == std::optional<int>(0));
+}
+
+TEST_CASE("given --once and a start that reads without end, SIGINT should end it with status 1")
+{
+	SlowStartRoot root;
+	NotifySocket notify(root.dir.root() + "/notify");
+	pid_t pid = startNotifying(root.dir.root(), notify, {"--once"});
+	REQUIRE(notify.receive("STATUS=Reading"));
+	kill(pid, SIGINT);
+	std::optional<int> status = waitExit(pid, 10);
+	REQUIRE(status);
+	CHECK(WIFEXITED(*status));
+	CHECK(WEXITSTATUS(*status) == 1);
 }
 
 namespace {

@@ -3,6 +3,8 @@
 
 #include "base/handles.h"
 
+#include <array>
+#include <cerrno>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
@@ -16,7 +18,42 @@ namespace {
 
 constexpr const char *kEarlier = "refused by the kernel earlier in this boot";
 
+// The answers of init_module/finit_module that the same module file gets again until the next
+// boot (kernel/module/ of Linux 6.1, from our reading of it, not checked against every version):
+// - ENODEV, ENXIO: the driver's init found no hardware it drives;
+// - ENOEXEC: not a module of this kernel (ELF checks, vermagic and modinfo);
+// - EKEYREJECTED: the signature does not verify, or an unsigned module under sig_enforce;
+//   EBADMSG: the signature is malformed.
+// The kernel's own blacklist (module_blacklist=, EPERM) needs no memory: every start reads it from
+// the command line and settles those modules without an attempt (resolve/module_graph.cpp). EPERM
+// is not remembered either: a daemon without CAP_SYS_MODULE gets it too, and a restart with the
+// capability must try again. Anything else (ENOMEM, EBUSY, EIO from a driver's init, a parameter
+// modprobe.d may change, a timeout) may go the other way on the next attempt.
+struct PermanentKind {
+	std::string_view word;
+	OutcomeKind kind;
+	int err;
+};
+
+constexpr std::array kPermanent{
+	PermanentKind{"no-device", OutcomeKind::NoDevice, ENODEV},
+	PermanentKind{"no-device", OutcomeKind::NoDevice, ENXIO},
+	PermanentKind{"invalid", OutcomeKind::Failed, ENOEXEC},
+	PermanentKind{"signature", OutcomeKind::Failed, EKEYREJECTED},
+	PermanentKind{"signature", OutcomeKind::Failed, EBADMSG},
+};
+
 } // namespace
+
+std::optional<std::string_view> Refusals::permanentKind(const Outcome &outcome)
+{
+	if (!outcome.cause.empty())
+		return std::nullopt;
+	for (const PermanentKind &p : kPermanent)
+		if (p.kind == outcome.kind && p.err == outcome.err)
+			return p.word;
+	return std::nullopt;
+}
 
 std::unordered_map<std::string, Outcome> Refusals::read() const
 {
@@ -25,25 +62,21 @@ std::unordered_map<std::string, Outcome> Refusals::read() const
 	std::string line;
 	while (std::getline(in, line)) {
 		std::istringstream fields(line);
-		std::string name, kind;
+		std::string name, word;
 		int err = 0;
-		if (!(fields >> name >> kind >> err) || err <= 0 || err > 4095)
+		if (!(fields >> name >> word >> err))
 			continue;
-		OutcomeKind k = kind == "no-device" ? OutcomeKind::NoDevice : OutcomeKind::Failed;
-		out[name] = Outcome{k, err, kEarlier, {}};
+		for (const PermanentKind &p : kPermanent)
+			if (p.word == word && p.err == err)
+				out[name] = Outcome{p.kind, err, kEarlier, {}};
 	}
 	return out;
 }
 
-bool Refusals::isRefusal(const Outcome &outcome)
-{
-	return (outcome.kind == OutcomeKind::NoDevice || outcome.kind == OutcomeKind::Failed) &&
-	       outcome.cause.empty();
-}
-
 void Refusals::remember(const std::string &name, const Outcome &outcome) const
 {
-	if (!isRefusal(outcome))
+	std::optional<std::string_view> word = permanentKind(outcome);
+	if (!word)
 		return;
 	std::error_code ec;
 	std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
@@ -51,9 +84,7 @@ void Refusals::remember(const std::string &name, const Outcome &outcome) const
 	UniqueFd fd(open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
 	if (!fd.valid())
 		return;
-	std::string line = fmt::format(
-		"{} {} {}\n", name, outcome.kind == OutcomeKind::NoDevice ? "no-device" : "failed",
-		outcome.err);
+	std::string line = fmt::format("{} {} {}\n", name, *word, outcome.err);
 	(void)!write(fd.get(), line.data(), line.size());
 }
 

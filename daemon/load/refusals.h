@@ -1,30 +1,36 @@
-// The kernel's refusals, remembered for the boot: a restarted daemon does not try again a module
-// the kernel already refused (ENODEV on every CPU, a bad signature) in this boot.
+// The kernel's refusals that cannot change, remembered for the boot: a restarted daemon does not
+// try again a module the kernel already refused for good (no device, an invalid module, a
+// rejected signature) in this boot.
 #pragma once
 
 #include "base/outcome.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace modloadd {
 
 // One line per refusal in a file on /run (a tmpfs: the memory ends with the boot):
-// "NAME KIND ERRNO", KIND "no-device" or "failed".
+// "NAME KIND ERRNO", KIND "no-device", "invalid" or "signature".
 class Refusals {
 public:
 	explicit Refusals(std::string path) : path_(std::move(path)) {}
 
 	// The refusals an earlier run of this boot wrote, as the outcomes to take instead of an
-	// attempt. Torn or foreign lines are skipped: forgetting costs one more attempt, no more.
+	// attempt. Torn or foreign lines, and any whose errno is not of its kind, are skipped:
+	// forgetting costs one more attempt, no more.
 	std::unordered_map<std::string, Outcome> read() const;
 
-	// Remembers the module's own refusal (no device, failed); other outcomes are not refusals.
-	// Best effort: losing the memory costs a repeated attempt.
+	// Remembers the module's own refusal when it is permanent; any other outcome (a transient
+	// failure, a timeout, a success) is not remembered. Best effort: losing the memory costs a
+	// repeated attempt.
 	void remember(const std::string &name, const Outcome &outcome) const;
 
-	// The module's own refusal: settled by its own attempt, not by a dependency or by memory.
-	static bool isRefusal(const Outcome &outcome);
+	// The KIND word of a refusal the kernel would repeat for the rest of the boot, settled by
+	// the module's own attempt (not by a dependency or by memory); nothing otherwise.
+	static std::optional<std::string_view> permanentKind(const Outcome &outcome);
 
 private:
 	std::string path_;

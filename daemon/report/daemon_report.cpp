@@ -5,6 +5,7 @@
 #include "report/notify.h"
 #include "report/outcome_report.h"
 #include "report/plan_output.h"
+#include "system/modules_disabled.h"
 
 #include <cstring>
 #include <fmt/format.h>
@@ -32,6 +33,14 @@ void reportEarlierRefusals(Journal &journal, size_t count)
 		     fmt::format("{} modules the kernel refused earlier in this boot are not "
 				 "tried again (/run/modloadd/refused)",
 				 count));
+}
+
+void reportModulesDisabled(Journal &journal)
+{
+	journal.send(LOG_WARNING, {{"MESSAGE_ID", std::string(message_id::kModulesDisabled)}},
+		     fmt::format("Module loading is disabled ({} is 1): the kernel refuses "
+				 "every module until the next boot; nothing is loaded",
+				 kModulesDisabledPath));
 }
 
 void reportStartTimes(Journal &journal, size_t staticRequests, double staticMs,

@@ -19,6 +19,8 @@ namespace modloadd {
 // Start and stop.
 void reportStartFailure(Journal &journal, const Error &error); // also STATUS=Failed: ...
 void reportEarlierRefusals(Journal &journal, size_t count);
+// kernel.modules_disabled=1: nothing is read or loaded in this boot; also STATUS=.
+void reportModulesDisabled(Journal &journal);
 void reportStartTimes(Journal &journal, size_t staticRequests, double staticMs,
 		      double firstDeviceMs, size_t deviceRequests, double scanMs, size_t queued);
 void reportReadyBound(Journal &journal, std::string_view progress);

@@ -21,12 +21,14 @@ inline constexpr std::string_view kRuleFired = "35ff855a105e4c51a27045cf7259d172
 inline constexpr std::string_view kRuleModuleMissing = "088e5ea62b0d4a6c92b29a8ed90d1e9b";
 inline constexpr std::string_view kReloaded = "fc4541863b8a4eeb9d4bb143f96e3521";
 inline constexpr std::string_view kDepmodLag = "6cee6a23d841458198b16eca5cd68498";
+inline constexpr std::string_view kModulesDisabled = "7158376912f9422a8b34013815a2970c";
 
 // Every one of them, for the test that the catalog explains each.
 inline constexpr std::string_view kAll[] = {
-	kInserted,	kAlreadyLoaded, kBuiltin,	    kBlacklisted,  kNotFound,
-	kNoDevice,	kFailed,	kTimedOut,	    kFinishedLate, kSummary,
-	kConfigWarning, kRuleFired,	kRuleModuleMissing, kReloaded,	   kDepmodLag,
+	kInserted,	    kAlreadyLoaded, kBuiltin,	    kBlacklisted,
+	kNotFound,	    kNoDevice,	    kFailed,	    kTimedOut,
+	kFinishedLate,	    kSummary,	    kConfigWarning, kRuleFired,
+	kRuleModuleMissing, kReloaded,	    kDepmodLag,	    kModulesDisabled,
 };
 
 } // namespace modloadd::message_id

@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "base/strings.h"
+#include "system/fact_files.h"
 
 namespace modloadd {
 
@@ -63,8 +64,10 @@ std::optional<std::string_view> parseValue(ConditionType type, std::string_view 
 		return keep(parseConditionPath(value), out,
 			    "an absolute, normalized path such as /etc/foo");
 	case ConditionType::PathExistsGlob:
-		return keep(parseConditionPath(value), out,
-			    "an absolute, normalized path glob such as /dev/nvidia*");
+		static_assert(kMaxGlobPatterns == 64, "the message below names the bound");
+		return keep(parseConditionGlob(value), out,
+			    "an absolute, normalized path glob such as /dev/nvidia*, whose braces "
+			    "expand to at most 64 patterns");
 	case ConditionType::KernelCommandLine:
 		return keep(parseCommandLineWord(value), out,
 			    "a kernel command line word such as quiet or console=ttyS0");

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "base/words.h"
 #include "system/architecture.h"
+#include "system/fact_files.h"
 
 namespace modloadd {
 
@@ -165,6 +166,13 @@ std::optional<ConditionPath> parseConditionPath(std::string_view value)
 	if (!isConditionPath(value))
 		return std::nullopt;
 	return ConditionPath{simplifyPath(value)};
+}
+
+std::optional<ConditionPath> parseConditionGlob(std::string_view value)
+{
+	if (braceExpansions(value) > kMaxGlobPatterns)
+		return std::nullopt;
+	return parseConditionPath(value);
 }
 
 std::optional<CommandLineWord> parseCommandLineWord(std::string_view value)

@@ -20,6 +20,9 @@ struct ConditionPath {
 	std::string path;
 };
 std::optional<ConditionPath> parseConditionPath(std::string_view value);
+// PathExistsGlob=: such a path, as a glob whose braces expand to at most kMaxGlobPatterns
+// patterns (system/fact_files.h), so that testing it costs a bounded number of walks.
+std::optional<ConditionPath> parseConditionGlob(std::string_view value);
 
 // KernelCommandLine=: one word; "a=b" asks for that exact word, "a" for "a" or any "a=...".
 struct CommandLineWord {

@@ -57,6 +57,7 @@ std::vector<const Rule *> RuleBook::fire(const DeviceSet &devices, RuleScope sco
 		if (fired_.count(rule.name) || (scope == RuleScope::MachineOnly && aboutDevices) ||
 		    (scope == RuleScope::DevicesOnly && !aboutDevices))
 			continue;
+		tests_++;
 		if (!evaluateRule(rule, facts_, devices).holds)
 			continue;
 		fired_.insert(rule.name);

@@ -55,11 +55,14 @@ public:
 
 	const std::vector<Rule> &rules() const { return rules_; }
 	bool fired(const Rule &rule) const { return fired_.count(rule.name) != 0; }
+	// How many times fire() has tested a rule: a condition may read the disk at length.
+	size_t tests() const { return tests_; }
 	MachineFacts &facts() { return facts_; }
 
 private:
 	std::vector<Rule> rules_;
 	std::set<std::string> fired_; // by rule name
+	size_t tests_ = 0;
 	MachineFacts facts_;
 };
 

@@ -4,6 +4,7 @@
 #include "config/kernel_cmdline.h"
 #include "config/modules_load_d.h"
 #include "rules/rule_file.h"
+#include "system/modules_disabled.h"
 #include "uevent/coldplug.h"
 #include "uevent/device_requests.h"
 
@@ -73,11 +74,26 @@ std::vector<RuleOutcome> BootPlanner::ruleVerdicts()
 	return evaluateRules(rules_, devices_, moduleCatalog(resolver_.index()));
 }
 
-std::vector<Request> BootPlanner::reread(Diagnostics &diags)
+BootPlanner::Reread BootPlanner::readAgain(const std::string &root)
 {
-	std::vector<Request> requests = readModulesLoadD(root_, diags);
-	rules_.replaceRules(readRules(root_, diags));
-	return requests;
+	Reread read;
+	read.requests = readModulesLoadD(root, read.diagnostics);
+	read.rules = readRules(root, read.diagnostics);
+	return read;
+}
+
+std::vector<Request> BootPlanner::takeIn(Reread read)
+{
+	rules_.replaceRules(std::move(read.rules));
+	return std::move(read.requests);
+}
+
+StartedBoot startBoot(const BootInputs &inputs)
+{
+	StartedBoot started{BootPlanner::open(inputs), {}};
+	if (started.planner)
+		started.machineRules = started.planner->fireRules(RuleScope::MachineOnly);
+	return started;
 }
 
 Result<BootPlan> makeBootPlan(const BootInputs &inputs, bool devices)
@@ -105,6 +121,12 @@ Result<BootPlan> makeBootPlan(const BootInputs &inputs, bool devices)
 	plan.graph = planner->resolver().graph(plan.requests);
 	plan.depmodLag = planner->resolver().index().depmodLag();
 	plan.diagnostics = planner->takeDiagnostics();
+	// The daemon would load none of it (service/without_modules.h).
+	if (modulesDisabled(inputs.root))
+		plan.diagnostics.push_back(
+			{std::string(kModulesDisabledPath), 0,
+			 "module loading is disabled (modules_disabled=1): the kernel refuses "
+			 "every module until the next boot, so modloadd loads none of these"});
 	return plan;
 }
 

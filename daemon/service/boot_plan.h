@@ -57,9 +57,16 @@ public:
 	// fired.
 	std::vector<RuleOutcome> ruleVerdicts();
 
-	// A reload: modules-load.d and the rules read again (a rule that has fired stays fired).
-	// Returns the lists' requests; problems go to DIAGS.
-	std::vector<Request> reread(Diagnostics &diags);
+	// A reload in two halves: what it reads again, modules-load.d and the rules of ROOT (any
+	// thread: thousands of files take long), then that taken in (a rule that has fired stays
+	// fired). takeIn() returns the lists' requests.
+	struct Reread {
+		std::vector<Request> requests;
+		std::vector<Rule> rules;
+		Diagnostics diagnostics;
+	};
+	static Reread readAgain(const std::string &root);
+	std::vector<Request> takeIn(Reread read);
 
 	// The problems found in the configuration read so far, handed over once.
 	Diagnostics takeDiagnostics() { return std::exchange(diagnostics_, {}); }
@@ -67,6 +74,7 @@ public:
 	const std::string &root() const { return root_; }
 	const KernelTree &tree() const { return tree_; }
 	Resolver &resolver() { return resolver_; }
+	const RuleBook &rules() const { return rules_; }
 
 private:
 	BootPlanner(std::string root, KernelTree tree, Resolver resolver, RuleBook rules)
@@ -83,6 +91,16 @@ private:
 	std::vector<Request> static_;
 	Diagnostics diagnostics_;
 };
+
+// The daemon's start as far as it reads: the planner opened, and the rules about the machine
+// alone tested and those that hold fired. A thread may do it (it reads no more than its inputs
+// and hands the planner over whole), so that reading thousands of files, or a condition that
+// reads slowly, does not hold up the event loop.
+struct StartedBoot {
+	Result<BootPlanner> planner;
+	std::vector<const Rule *> machineRules; // into the planner's rules, which move with it
+};
+StartedBoot startBoot(const BootInputs &inputs);
 
 // The dry run of a boot through the same steps: the static lists, the devices under ROOT
 // (when DEVICES), every rule's verdict, and the graph of all of their requests.

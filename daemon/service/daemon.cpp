@@ -9,6 +9,8 @@
 #include "report/outcome_report.h"
 #include "report/tally.h"
 #include "service/instance_record.h"
+#include "service/without_modules.h"
+#include "system/modules_disabled.h"
 #include "system/process_name.h"
 
 #include <csignal>
@@ -20,6 +22,8 @@
 namespace modloadd {
 
 namespace {
+
+constexpr const char *kStarting = "Still reading the configuration and the module index";
 
 std::unique_ptr<Backend> makeBackend(const Settings &settings, Journal &journal)
 {
@@ -60,15 +64,19 @@ Daemon::~Daemon() = default;
 
 int Daemon::run()
 {
+	// The kernel takes no module in this boot: nothing to read, nothing to load.
+	if (modulesDisabled(options_.root))
+		return serveWithoutModules(options_, journal_);
 	if (!start())
 		return 1;
 	int r = loop_->run();
 	return stop(r);
 }
 
-// The event loop and its signals, the uevent socket before the walk of sysfs, the configuration
-// watch before the configuration is read (a file dropped in meanwhile is read by the start or by
-// the reload it causes); then the boot planner's steps as far as they go without the devices.
+// The event loop, and at once what must not wait for anything slow: SIGTERM and SIGINT, the ready
+// bound, the watchdog. Then the configuration watch before the configuration is read (a file
+// dropped in meanwhile is read by the start or by the reload it causes), and the reading itself
+// off the loop; onPlanned() goes on from there.
 bool Daemon::start()
 {
 	notifyStatus("Reading modules-load.d and sysfs, resolving modules");
@@ -78,15 +86,20 @@ bool Daemon::start()
 		return false;
 	}
 	loop_.emplace(std::move(*loop));
-	bool serving = !options_.once;
-	// The hooks run from the loop only, once the run below exists.
+	if (Status r = arm(); !r) {
+		reportStartFailure(journal_, r.error());
+		return false;
+	}
+	// The hooks run from the loop only, once the run below exists (the reloader holds until
+	// then).
 	reloader_ = std::make_unique<Reloader>(
 		*loop_, journal_, options_.root,
 		Reloader::Hooks{[this] { return reread(); }, [this] { return run_->idle(); },
 				[this] { return ready_; }, [this] { return status(); },
 				[this] { return run_->progress(); }});
 	reloader_->setBound(settings_.readyTimeoutSec);
-	if (serving)
+	reloader_->hold();
+	if (!options_.once)
 		reloader_->watch(settings_.watchConfiguration);
 
 	// Modules go into the running kernel: on the real root, its tree and no other.
@@ -94,14 +107,28 @@ bool Daemon::start()
 			  settings_.installCommands == InstallCommands::Run};
 	if (!inputs.kernel && inputs.root == "/")
 		inputs.kernel = runningKernelVersion();
-	auto planner = BootPlanner::open(inputs);
-	if (!planner) {
-		reportStartFailure(journal_, planner.error());
+	// The module index, the configuration and the rules about the machine alone: thousands of
+	// files, or a condition that reads slowly, must not hold up the loop. The work sees its
+	// inputs only: it is left behind if SIGTERM comes first.
+	auto planning = OffLoop<StartedBoot>::start(
+		*loop_, [inputs] { return startBoot(inputs); },
+		[this](StartedBoot b) { onPlanned(std::move(b)); });
+	if (!planning) {
+		reportStartFailure(journal_, planning.error());
 		return false;
 	}
-	planner_.emplace(std::move(*planner));
+	planning_ = std::move(*planning);
+	return true;
+}
+
+// The boot planner's steps as far as they go without the devices.
+void Daemon::onPlanned(StartedBoot planned)
+{
+	if (!planned.planner)
+		return failStart(planned.planner.error());
+	planner_.emplace(std::move(*planned.planner));
 	devices_ = std::make_unique<DeviceIntake>(*planner_, journal_);
-	if (serving)
+	if (!options_.once)
 		devices_->listen(settings_.uevents, settings_.receiveBuffer);
 	reportDiagnostics(journal_, planner_->takeDiagnostics());
 
@@ -119,11 +146,10 @@ bool Daemon::start()
 		if (auto previous = recordInstance(options_.root))
 			reportRestart(journal_, *previous);
 
-	if (Status r = listen(); !r) {
-		reportStartFailure(journal_, r.error());
-		return false;
-	}
-	submitStatic();
+	if (Status r = listen(); !r)
+		return failStart(r.error());
+	submitStatic(std::move(planned.machineRules));
+	reloader_->resume();
 	// The walk of sysfs runs on a thread of its own while the lists insert; the loop hands
 	// every device to the same run as soon as it is found (shared dependencies are attempted
 	// once).
@@ -138,16 +164,13 @@ bool Daemon::start()
 		onColdplug();
 	}
 	afterProgress();
-	return true;
 }
 
-// The loop's sources for the daemon's life: SIGTERM and SIGINT end it, SIGHUP reloads, and the
-// insertions, the uevents and the watchdog are served.
+// The loop's sources once the run exists: SIGHUP reloads, and the insertions and the uevents are
+// served.
 Status Daemon::listen()
 {
 	std::vector<Result<SdEventSource>> sources;
-	sources.push_back(loop_->onSignal(SIGTERM));
-	sources.push_back(loop_->onSignal(SIGINT));
 	sources.push_back(loop_->watch(run_->eventFd(), [this] { onInsertions(); }));
 	if (!options_.once) {
 		sources.push_back(loop_->onSignal(
@@ -161,6 +184,19 @@ Status Daemon::listen()
 			return source.error();
 		sources_.push_back(std::move(*source));
 	}
+	return Done{};
+}
+
+// Before anything that may take long: SIGTERM and SIGINT end the loop, the ready bound runs, the
+// watchdog is served (at half of WatchdogSec= when the unit sets it).
+Status Daemon::arm()
+{
+	for (int signal : {SIGTERM, SIGINT}) {
+		auto source = loop_->onSignal(signal);
+		if (!source)
+			return source.error();
+		sources_.push_back(std::move(*source));
+	}
 	if (options_.once)
 		return Done{};
 	if (settings_.readyTimeoutSec) {
@@ -170,19 +206,25 @@ Status Daemon::listen()
 			return timer.error();
 		readyBound_ = std::move(*timer);
 	}
-	// Pings WATCHDOG=1 at half of WatchdogSec= when the unit sets it.
 	if (int r = loop_->enableWatchdog(); r < 0)
 		reportNoWatchdog(journal_, r);
 	return Done{};
 }
 
-// The static lists at once, then the rules about the machine alone; the others once the devices
-// present are known.
-void Daemon::submitStatic()
+void Daemon::failStart(const Error &error)
+{
+	reportStartFailure(journal_, error);
+	startFailed_ = true;
+	loop_->exit();
+}
+
+// The static lists at once, then the rules about the machine alone (tested off the loop); the
+// others once the devices present are known.
+void Daemon::submitStatic(std::vector<const Rule *> machineRules)
 {
 	times_.staticRequests = planner_->staticRequests().size();
 	times_.queued += run_->submit(planner_->staticRequests());
-	times_.queued += fireRules(RuleScope::MachineOnly);
+	times_.queued += submitFired(std::move(machineRules));
 	staticJobs_ = run_->loader().size();
 	staticQueued_ = true;
 	times_.staticMs = times_.since();
@@ -193,7 +235,11 @@ void Daemon::submitStatic()
 // it names that is not installed. Returns how many modules were new to the run.
 size_t Daemon::fireRules(RuleScope scope)
 {
-	std::vector<const Rule *> fired = planner_->fireRules(scope);
+	return submitFired(planner_->fireRules(scope));
+}
+
+size_t Daemon::submitFired(std::vector<const Rule *> fired)
+{
 	if (fired.empty())
 		return 0;
 	// The index is opened again here if depmod ran, so that globs see new modules.
@@ -229,8 +275,9 @@ void Daemon::onColdplug(bool wait)
 	if (ended) {
 		coldplugSource_.reset();
 		coldplugged_ = true;
-		// Every rule can be tested now that the devices present are known.
-		times_.queued += fireRules(RuleScope::All);
+		// The device rules can be tested now that the devices present are known; those
+		// about the machine alone were tested once, at start.
+		times_.queued += fireRules(RuleScope::DevicesOnly);
 		times_.scanMs = times_.since();
 		reportStartTimes(journal_, times_.staticRequests, times_.staticMs,
 				 times_.firstDeviceMs, times_.deviceRequests, times_.scanMs,
@@ -286,23 +333,27 @@ void Daemon::onReadyTimeout()
 	becomeReady(true);
 }
 
-// Everything the configuration says, read again: modloadd.conf (what can change while running),
-// modprobe.d with the module index, modules-load.d and the rules. What is new joins the run;
-// nothing is unloaded.
-size_t Daemon::reread()
+// Everything the configuration says, read again off the loop (a configuration of thousands of
+// files must not starve the watchdog): modloadd.conf (what can change while running),
+// modules-load.d and the rules; then, on the loop, modprobe.d with the module index. What is new
+// joins the run; nothing is unloaded.
+Reloader::ReadWork Daemon::reread()
 {
-	Diagnostics settingsDiags;
-	Settings fresh = readSettings(options_.root, settingsDiags);
-	options_.overrides(fresh);
-	reportDiagnostics(journal_, settingsDiags);
-	applySettings(std::move(fresh));
-
-	run_->reopenIndex();
-	Diagnostics diags;
-	std::vector<Request> requests = planner_->reread(diags);
-	reportDiagnostics(journal_, diags);
-	size_t added = run_->submit(requests);
-	return added + fireRules(RuleScope::All);
+	// The work sees values only; `this` is for the second half, which runs on the loop.
+	return [this, root = options_.root, overrides = options_.overrides]() -> Reloader::Apply {
+		auto settingsDiags = std::make_shared<Diagnostics>();
+		auto fresh = std::make_shared<Settings>(readSettings(root, *settingsDiags));
+		overrides(*fresh);
+		auto read = std::make_shared<BootPlanner::Reread>(BootPlanner::readAgain(root));
+		return [this, settingsDiags, fresh, read] {
+			reportDiagnostics(journal_, *settingsDiags);
+			applySettings(std::move(*fresh));
+			run_->reopenIndex();
+			reportDiagnostics(journal_, read->diagnostics);
+			size_t added = run_->submit(planner_->takeIn(std::move(*read)));
+			return added + fireRules(RuleScope::All);
+		};
+	};
 }
 
 // What changed in modloadd.conf: the watch and the ready bound change now, the rest shape the
@@ -348,12 +399,14 @@ void Daemon::becomeReady(bool bounded)
 	ready_ = true;
 	readyBound_.reset();
 	if (bounded)
-		reportReadyBound(journal_, run_->progress());
+		reportReadyBound(journal_, run_ ? run_->progress() : kStarting);
 	notifyReady(status());
 }
 
 std::string Daemon::status() const
 {
+	if (!run_)
+		return kStarting;
 	std::string s = settled_ ? run_->tally().summary() : run_->progress();
 	if (auto events = devices_->deviceEvents())
 		s += fmt::format("; {} device events", *events);
@@ -364,13 +417,16 @@ std::string Daemon::status() const
 // and left to their helpers (the members' destructors do not wait for them).
 int Daemon::stop(int loopResult)
 {
-	std::vector<std::string> running = run_->running();
+	if (startFailed_)
+		return 1;
+	std::vector<std::string> running = run_ ? run_->running() : std::vector<std::string>();
 	if (options_.once) {
 		reportRunningAtStop(journal_, running);
 		return settled_ && run_->tally().failed().empty() ? 0 : 1;
 	}
 	notifyStopping();
-	devices_->reportStop();
+	if (devices_)
+		devices_->reportStop();
 	reportRunningAtStop(journal_, running);
 	if (loopResult < 0) {
 		reportLoopFailure(journal_, loopResult);

@@ -10,6 +10,7 @@
 #include "service/device_intake.h"
 #include "service/event_loop.h"
 #include "service/load_run.h"
+#include "service/off_loop.h"
 #include "service/reload.h"
 
 #include <chrono>
@@ -46,14 +47,19 @@ public:
 	const LoadRun *loadRun() const { return run_.get(); }
 	// READY=1 sent: the command-line and modules-load.d modules have settled (or the bound
 	// passed).
+	const BootPlanner *planner() const { return planner_ ? &*planner_ : nullptr; }
 	bool ready() const { return ready_; }
 	// The devices present are known and every module asked for so far has settled.
 	bool settled() const { return settled_; }
 
 private:
 	bool start();
+	void onPlanned(StartedBoot planned);
+	void failStart(const Error &error);
+	Status arm();
 	Status listen();
-	void submitStatic();
+	void submitStatic(std::vector<const Rule *> machineRules);
+	size_t submitFired(std::vector<const Rule *> fired);
 	void onInsertions();
 	void onHangup(const signalfd_siginfo &info);
 	void onColdplug(bool wait = false);
@@ -62,7 +68,7 @@ private:
 	void onReadyTimeout();
 	size_t fireRules(RuleScope scope);
 	size_t takeDevices(DeviceBatch batch);
-	size_t reread();
+	Reloader::ReadWork reread();
 	void applySettings(Settings fresh);
 	void afterProgress();
 	void becomeReady(bool bounded);
@@ -82,6 +88,9 @@ private:
 	SdEventSource coldplugSource_;
 	SdEventSource readyBound_;
 	SdEventSource rescan_; // a pending rescan
+	// The start's reading, off the loop; left behind, unfinished, on SIGTERM.
+	std::unique_ptr<OffLoop<StartedBoot>> planning_;
+	bool startFailed_ = false;
 	bool coldplugged_ = false;
 	size_t staticJobs_ = 0; // the run's first jobs: the static lists' modules and their deps
 	bool staticQueued_ = false;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <unistd.h>
+#include <utility>
 
 namespace modloadd {
 
@@ -80,6 +81,10 @@ void Reloader::onSettled()
 
 void Reloader::request(std::string cause, pid_t sender)
 {
+	if (held_) {
+		heldCauses_.push_back(std::move(cause)); // the watch's: SIGHUP waits for the start
+		return;
+	}
 	if (!pending_) {
 		pending_.emplace();
 		if (hooks_.ready()) {
@@ -102,13 +107,52 @@ void Reloader::request(std::string cause, pid_t sender)
 	pending_->causes.push_back(std::move(cause));
 	if (sender > 0)
 		pending_->senders.push_back(sender);
-	pending_->added += hooks_.reread();
+	read();
+}
+
+void Reloader::read()
+{
+	if (readingNow_) {
+		readAgain_ = true;
+		return;
+	}
+	ReadWork work = hooks_.reread();
+	if (!work)
+		return progressed();
+	auto reading =
+		OffLoop<Apply>::start(loop_, work, [this](Apply a) { onRead(std::move(a)); });
+	if (!reading) {
+		// No thread: read on the loop rather than not at all.
+		reportReloadUnbounded(journal_, reading.error(),
+				      "the configuration is read on the loop");
+		return onRead(work());
+	}
+	readingNow_ = true;
+	reading_ = std::move(*reading);
+}
+
+void Reloader::onRead(Apply apply)
+{
+	readingNow_ = false;
+	size_t added = apply();
+	// The bound may have ended the reload meanwhile: what was new still joined the run.
+	if (pending_)
+		pending_->added += added;
+	if (std::exchange(readAgain_, false))
+		return read();
 	progressed();
+}
+
+void Reloader::resume()
+{
+	held_ = false;
+	for (std::string &cause : std::exchange(heldCauses_, {}))
+		request(std::move(cause), 0);
 }
 
 void Reloader::progressed()
 {
-	if (pending_ && hooks_.settled())
+	if (pending_ && !readingNow_ && hooks_.settled())
 		finish({});
 }
 

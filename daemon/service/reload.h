@@ -6,8 +6,10 @@
 #include "base/journal.h"
 #include "config/config_watch.h"
 #include "service/event_loop.h"
+#include "service/off_loop.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,10 +24,17 @@ std::vector<WatchedKind> configurationKinds();
 // Main thread only.
 class Reloader {
 public:
+	// A reload reads in two halves. The first runs off the loop, so that the watchdog is served
+	// while thousands of files are read; it captures values only (a stop leaves it behind). It
+	// returns the second, which runs on the loop, submits what is new and returns how many
+	// modules were new to the run.
+	using Apply = std::function<size_t()>;
+	using ReadWork = std::function<Apply()>;
+
 	struct Hooks {
-		// Reads the configuration again and submits what is new; returns how many modules
-		// were new to the run.
-		std::function<size_t()> reread;
+		// The first half of a reload, made on the loop; an empty one when there is nothing
+		// to read.
+		std::function<ReadWork()> reread;
 		// Whether every module submitted so far has settled.
 		std::function<bool()> settled;
 		// Whether the daemon has said READY=1 (a reload before that is not announced).
@@ -52,8 +61,15 @@ public:
 	void request(std::string cause, pid_t sender);
 	// Ends the pending reload once every module it added has settled; call after progress.
 	void progressed();
+	// While the start reads the configuration (off the loop), a change the watch sees is only
+	// noted: there is no run to add to yet. resume() reloads for what was noted, so that a file
+	// written meanwhile is read by the start or by that reload.
+	void hold() { held_ = true; }
+	void resume();
 
 private:
+	void read();
+	void onRead(Apply apply);
 	void finish(std::string_view note);
 	void onWatch();
 	void onSettled();
@@ -79,6 +95,11 @@ private:
 	SdEventSource watchSource_;
 	SdEventSource settle_;
 	std::set<std::string> changed_; // directories changed since the burst began
+	std::unique_ptr<OffLoop<Apply>> reading_;
+	bool readingNow_ = false; // a read is under way off the loop
+	bool readAgain_ = false;  // a trigger came during it: it may have missed the change
+	bool held_ = false;
+	std::vector<std::string> heldCauses_;
 };
 
 } // namespace modloadd

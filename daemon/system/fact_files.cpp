@@ -1,6 +1,7 @@
 // Reading the small /proc, /sys and /etc files that hold the facts of the machine conditions.
 #include "system/fact_files.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -113,8 +114,68 @@ bool directoryHasEntries(const std::string &path)
 	return false;
 }
 
+namespace {
+
+// The position of the '}' that closes the '{' at OPEN, or npos.
+size_t closingBrace(std::string_view s, size_t open)
+{
+	unsigned depth = 0;
+	for (size_t i = open; i < s.size(); i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '{')
+			depth++;
+		else if (s[i] == '}' && --depth == 0)
+			return i;
+	}
+	return std::string_view::npos;
+}
+
+size_t saturatingProduct(size_t a, size_t b, size_t limit)
+{
+	return a > (limit + 1) / b ? limit + 1 : std::min(a * b, limit + 1);
+}
+
+} // namespace
+
+size_t braceExpansions(std::string_view s, size_t limit)
+{
+	size_t product = 1;
+	for (size_t i = 0; i < s.size(); i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		size_t close = s[i] == '{' ? closingBrace(s, i) : std::string_view::npos;
+		if (close == std::string_view::npos)
+			continue;
+		// The alternatives: split at the commas of this group's own level.
+		size_t sum = 0, start = i + 1;
+		unsigned depth = 0;
+		for (size_t j = i + 1; j <= close; j++) {
+			if (s[j] == '\\') {
+				j++;
+			} else if (s[j] == '{') {
+				depth++;
+			} else if (s[j] == '}' && depth > 0) {
+				depth--;
+			} else if ((s[j] == ',' && depth == 0) || j == close) {
+				sum += braceExpansions(s.substr(start, j - start), limit);
+				start = j + 1;
+			}
+		}
+		product = saturatingProduct(product, std::min(sum, limit + 1), limit);
+		if (product > limit)
+			return limit + 1;
+		i = close;
+	}
+	return product;
+}
+
 bool globMatchesUnder(std::string_view root, std::string_view pattern)
 {
+	if (braceExpansions(pattern) > kMaxGlobPatterns)
+		return false;
 	std::string full = globRoot(root);
 	full += pattern;
 	GlobPaths found;

@@ -27,8 +27,19 @@ bool isNonEmptyFile(const std::string &path);
 // files (hidden_or_backup_file() of systemd 252). A directory that cannot be read has none.
 bool directoryHasEntries(const std::string &path);
 // Whether the absolute glob `pattern` (braces allowed) matches a path under `root`; glob
-// characters in the root itself are taken literally.
+// characters in the root itself are taken literally. False, without a look at the disk, for a
+// pattern whose braces expand past kMaxGlobPatterns.
 bool globMatchesUnder(std::string_view root, std::string_view pattern);
+
+// glob(3) with GLOB_BRACE walks the paths once per pattern its braces expand to: the product of
+// the alternatives of the groups, so that each {a,b} doubles the cost (22 of them: 4 million
+// walks). We bound that count rather than match without expanding: a condition never needs
+// more than a handful of alternatives, and a small bound keeps glob(3)'s own semantics.
+inline constexpr size_t kMaxGlobPatterns = 64;
+// How many patterns the braces of PATTERN expand to, as glob(3) with GLOB_BRACE reads them
+// (nested groups counted within their alternative, a '\' escaping the next character, a '{'
+// without its '}' taken literally); counting stops past LIMIT, returning LIMIT + 1.
+size_t braceExpansions(std::string_view pattern, size_t limit = kMaxGlobPatterns);
 
 // The value of "NAME<space>: value" in a /proc file of such lines (cpuinfo, sysinfo), up to
 // the end of the line; nullopt when no line names it.

@@ -327,3 +327,22 @@ TEST_CASE("given a module file newer than modules.dep, plan should warn once wit
 	nlohmann::json plan = root.planJson("");
 	CHECK(plan["warnings"].size() == 1);
 }
+
+TEST_CASE("given modules_disabled=1 under the root, plan should warn that nothing will be loaded")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	root.dir.write("proc/sys/kernel/modules_disabled", "1\n");
+	int status = 0;
+	std::string out = root.plan("", status);
+	INFO(out);
+	CHECK(status == 0);
+	CHECK(out.find("warning: /proc/sys/kernel/modules_disabled: module loading is disabled "
+		       "(modules_disabled=1)") != std::string::npos);
+	nlohmann::json plan = root.planJson("");
+	REQUIRE(plan["warnings"].size() == 1);
+	CHECK(plan["warnings"][0]["file"] == "/proc/sys/kernel/modules_disabled");
+
+	root.dir.write("proc/sys/kernel/modules_disabled", "0\n");
+	CHECK(root.planJson("")["warnings"].empty());
+}

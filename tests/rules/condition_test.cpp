@@ -214,9 +214,15 @@ TEST_CASE("given path conditions, we should want absolute normalized paths and s
 
 TEST_CASE("given PathExistsGlob, we should want an absolute glob", "[condition]")
 {
+	std::string braces6, braces22;
+	for (int i = 0; i < 22; i++)
+		(i < 6 ? braces6 : braces22) += "{a,b}";
+	braces22 = braces6 + braces22;
 	checkValues(ConditionType::PathExistsGlob,
-		    {"/dev/nvidia*", "/sys/bus/pci/devices/*/driver", "/etc/{a,b}", "/dev/sd[a-c]"},
-		    {"dev/nvidia*", "*", "/dev/../nvidia*"});
+		    {"/dev/nvidia*", "/sys/bus/pci/devices/*/driver", "/etc/{a,b}", "/dev/sd[a-c]",
+		     "/dev/" + braces6},
+		    {"dev/nvidia*", "*", "/dev/../nvidia*", "/dev/" + braces6 + "{c,d}",
+		     "/dev/" + braces22});
 }
 
 TEST_CASE("given KernelCommandLine, we should want one word", "[condition]")

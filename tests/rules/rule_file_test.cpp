@@ -90,6 +90,12 @@ TEST_CASE("given a broken rule, we should name the file and line and refuse the 
 		{"[Load]\nModules=a\n[Match\n", 3, "Invalid section header"},
 		{"[Load]\nModules=a\n[Match]\nConditionPCIDevice=nvidia\n", 4,
 		 "Invalid ConditionPCIDevice= value 'nvidia'"},
+		// 22 brace groups: 4 million patterns to walk; refused, not tried.
+		{"[Match]\nConditionPathExistsGlob=/dev/"
+		 "{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}"
+		 "{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}\n[Load]\n"
+		 "Modules=a\n",
+		 2, "expand to at most 64 patterns"},
 	};
 	for (const Case &c : cases) {
 		Rule rule;

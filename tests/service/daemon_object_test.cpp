@@ -168,6 +168,23 @@ TEST_CASE("given a failing module, a run to settle should end with status 1")
 	CHECK(outcomes(journal, "fx_chain_a", "failed") == 1); // never attempted: its dependency
 }
 
+TEST_CASE("given rules about the machine and about devices, the start should test each once")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modloadd/rules.d/50-machine.rules",
+		       "[Match]\nConditionPathExists=/etc/nothing\n[Load]\nModules=fx_chain_c\n");
+	root.dir.write("etc/modloadd/rules.d/60-device.rules",
+		       "[Match]\nConditionPCIDevice=1af4\n[Load]\nModules=fx_dia_base\n");
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	Daemon daemon(optionsFor(root, true), simulated(), journal);
+	CHECK(daemon.run() == 0);
+	INFO(entries(journal));
+	REQUIRE(daemon.planner());
+	// The machine's rule at start, off the loop; the device rule once coldplug is over.
+	CHECK(daemon.planner()->rules().tests() == 2);
+}
+
 TEST_CASE("given a serving daemon, SIGHUP should load what a new file lists and SIGTERM stop it")
 {
 	FixtureRoot root;

@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <optional>
 #include <poll.h>
 #include <sstream>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +42,70 @@ struct Root : FixtureRoot {
 			status);
 	}
 };
+
+// A NOTIFY_SOCKET for a daemon under test: the datagrams it sent, in order.
+struct NotifySocket {
+	explicit NotifySocket(std::string where) : path(std::move(where))
+	{
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		REQUIRE(fd >= 0);
+		sockaddr_un addr{};
+		addr.sun_family = AF_UNIX;
+		REQUIRE(path.size() < sizeof(addr.sun_path));
+		strcpy(addr.sun_path, path.c_str());
+		REQUIRE(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0);
+	}
+	~NotifySocket() { close(fd); }
+	NotifySocket(const NotifySocket &) = delete;
+	NotifySocket &operator=(const NotifySocket &) = delete;
+
+	// Collects datagrams until one contains WANT, bounded by 20 s.
+	bool receive(const std::string &want)
+	{
+		for (int i = 0; i < 200; i++) {
+			pollfd p{fd, POLLIN, 0};
+			if (poll(&p, 1, 100) <= 0)
+				continue;
+			char buf[4096];
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			if (n <= 0)
+				continue;
+			messages.emplace_back(buf, static_cast<size_t>(n));
+			if (messages.back().find(want) != std::string::npos)
+				return true;
+		}
+		return false;
+	}
+
+	std::string path;
+	int fd = -1;
+	std::vector<std::string> messages;
+};
+
+// The daemon in the background with NOTIFY_SOCKET, serving unless EXTRA says --once; standard
+// error discarded.
+pid_t startNotifying(const std::string &root, const NotifySocket &notify,
+		     const std::vector<std::string> &extra = {})
+{
+	std::vector<std::string> args{daemonBinary(), "--root",	      root,
+				      "--kernel",     kFixtureKernel, "--backend",
+				      "simulated",    "--log-target", "console"};
+	args.insert(args.end(), extra.begin(), extra.end());
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		setenv("NOTIFY_SOCKET", notify.path.c_str(), 1);
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, STDERR_FILENO);
+		std::vector<char *> argv;
+		for (std::string &a : args)
+			argv.push_back(a.data());
+		argv.push_back(nullptr);
+		execv(argv[0], argv.data());
+		_exit(127);
+	}
+	return pid;
+}
 
 } // namespace
 
@@ -159,44 +225,11 @@ TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, RELOADI
 {
 	Root root;
 	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nnot_a_module\n");
-	std::string sockPath = root.dir.root() + "/notify";
-	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	REQUIRE(sock >= 0);
-	sockaddr_un addr{};
-	addr.sun_family = AF_UNIX;
-	REQUIRE(sockPath.size() < sizeof(addr.sun_path));
-	strcpy(addr.sun_path, sockPath.c_str());
-	REQUIRE(bind(sock, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0);
+	NotifySocket notify(root.dir.root() + "/notify");
 
-	pid_t pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		setenv("NOTIFY_SOCKET", sockPath.c_str(), 1);
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(devnull, STDERR_FILENO);
-		std::string bin = daemonBinary(), r = root.dir.root();
-		execl(bin.c_str(), bin.c_str(), "--root", r.c_str(), "--kernel", kFixtureKernel,
-		      "--backend", "simulated", "--log-target", "console", nullptr);
-		_exit(127);
-	}
-
-	// Collect datagrams until READY=1, bounded by 20 s.
-	std::vector<std::string> messages;
-	auto receive = [&](const std::string &want) {
-		for (int i = 0; i < 200; i++) {
-			pollfd p{sock, POLLIN, 0};
-			if (poll(&p, 1, 100) <= 0)
-				continue;
-			char buf[4096];
-			ssize_t n = recv(sock, buf, sizeof(buf), 0);
-			if (n <= 0)
-				continue;
-			messages.emplace_back(buf, static_cast<size_t>(n));
-			if (messages.back().find(want) != std::string::npos)
-				return true;
-		}
-		return false;
-	};
+	pid_t pid = startNotifying(root.dir.root(), notify);
+	std::vector<std::string> &messages = notify.messages;
+	auto receive = [&](const std::string &want) { return notify.receive(want); };
 	bool ready = receive("READY=1");
 	CHECK(ready);
 	if (ready) {
@@ -226,7 +259,100 @@ TEST_CASE("given NOTIFY_SOCKET, we should send READY=1 with the summary, RELOADI
 	REQUIRE(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status));
 	CHECK(status == 0);
-	close(sock);
+}
+
+TEST_CASE("given modules_disabled=1, we should say so once, attempt nothing and be ready at once")
+{
+	Root root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\n");
+	root.dir.write("proc/sys/kernel/modules_disabled", "1\n");
+	int status = 0;
+	std::string out = root.runOnce("", status);
+	INFO(out);
+	CHECK(status == 0);
+	CHECK(occurrences(out, "Module loading is disabled") == 1);
+	CHECK(occurrences(out, "module '") == 0); // no outcome, no attempt
+	CHECK(out.find("Loaded") == std::string::npos);
+
+	// Serving: READY=1 first of all, a reload ends at once, SIGTERM stops it.
+	NotifySocket notify(root.dir.root() + "/notify");
+	pid_t pid = startNotifying(root.dir.root(), notify);
+	REQUIRE(notify.receive("READY=1"));
+	CHECK(notify.messages.size() == 1);
+	CHECK(notify.messages[0].find("STATUS=Module loading is disabled") != std::string::npos);
+	kill(pid, SIGHUP);
+	CHECK(notify.receive("RELOADING=1"));
+	CHECK(notify.receive("READY=1"));
+	kill(pid, SIGTERM);
+	CHECK(notify.receive("STOPPING=1"));
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(status == 0);
+}
+
+namespace {
+
+// A root whose start cannot end: a rule asks about the hostname, and the root's is a FIFO that no
+// one writes, so testing the rule waits for as long as the test likes.
+struct SlowStartRoot : Root {
+	SlowStartRoot()
+	{
+		dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+		dir.write("etc/modloadd/rules.d/50-host.rules",
+			  "[Match]\nConditionHost=slowhost\n[Load]\nModules=fx_dia_base\n");
+		dir.write("proc/sys/kernel/.keep", "");
+		REQUIRE(mkfifo(dir.path("/proc/sys/kernel/hostname").c_str(), 0600) == 0);
+	}
+};
+
+// The exit status of PID within SECONDS; nullopt (and the process killed) past them.
+std::optional<int> waitExit(pid_t pid, int seconds)
+{
+	for (int i = 0; i < seconds * 100; i++) {
+		int status = 0;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		poll(nullptr, 0, 10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, nullptr, 0);
+	return std::nullopt;
+}
+
+} // namespace
+
+TEST_CASE("given a start that reads without end, we should send WATCHDOG=1 and READY=1 at the "
+	  "bound, and stop on SIGTERM")
+{
+	SlowStartRoot root;
+	root.dir.write("etc/modloadd.conf", "[Devices]\nReadyTimeoutSec=1\n");
+	NotifySocket notify(root.dir.root() + "/notify");
+	setenv("WATCHDOG_USEC", "400000", 1); // WATCHDOG=1 every 200 ms
+	auto begun = std::chrono::steady_clock::now();
+	pid_t pid = startNotifying(root.dir.root(), notify);
+	unsetenv("WATCHDOG_USEC");
+	CHECK(notify.receive("WATCHDOG=1"));
+	bool ready = notify.receive("READY=1");
+	REQUIRE(ready);
+	CHECK(std::chrono::steady_clock::now() - begun < std::chrono::seconds(10));
+	CHECK(notify.messages.back().find("STATUS=Still reading the configuration") !=
+	      std::string::npos);
+	CHECK(notify.receive("WATCHDOG=1")); // after READY=1 too, the start still going on
+	kill(pid, SIGTERM);
+	CHECK(notify.receive("STOPPING=1"));
+	CHECK(waitExit(pid, 10) == std::optional<int>(0));
+}
+
+TEST_CASE("given --once and a start that reads without end, SIGINT should end it with status 1")
+{
+	SlowStartRoot root;
+	NotifySocket notify(root.dir.root() + "/notify");
+	pid_t pid = startNotifying(root.dir.root(), notify, {"--once"});
+	REQUIRE(notify.receive("STATUS=Reading"));
+	kill(pid, SIGINT);
+	std::optional<int> status = waitExit(pid, 10);
+	REQUIRE(status);
+	CHECK(WIFEXITED(*status));
+	CHECK(WEXITSTATUS(*status) == 1);
 }
 
 namespace {

@@ -198,7 +198,8 @@ TEST_CASE("given refusals of an earlier run of this boot, we should not try thos
 	std::string state = root.dir.root() + "/run/modloadd/refused";
 	SimulationScript script = SimulationScript::uniform(0);
 	script.set("fx_alias", {0, ENODEV});
-	script.set("fx_chain_c", {0, EPERM});
+	script.set("fx_chain_c", {0, EKEYREJECTED});
+	script.set("fx_dia_base", {0, EIO}); // a driver's init that failed this time
 	{
 		Session first(root.dir.root(), script);
 		CHECK(first.session->rememberRefusals(Refusals(state)) == 0);
@@ -207,18 +208,20 @@ TEST_CASE("given refusals of an earlier run of this boot, we should not try thos
 	}
 	// The restarted daemon: same boot, same /run.
 	Session second(root.dir.root(), script);
-	CHECK(second.session->rememberRefusals(Refusals(state)) ==
-	      2); // fx_alias, fx_chain_c; not fx_chain_a
+	// fx_alias and fx_chain_c; not fx_chain_a (its dependency's), nor fx_dia_base (EIO may
+	// not come again).
+	CHECK(second.session->rememberRefusals(Refusals(state)) == 2);
 	second.run({device(1, kVirtioNetModalias), named("fx_chain_a"), named("fx_dia_base")});
 	CHECK(second.backend.attempts() == std::map<std::string, unsigned>{{"fx_dia_base", 1}});
 	CHECK(second.outcome("fx_alias").kind == OutcomeKind::NoDevice);
 	CHECK(second.outcome("fx_alias").cause == "refused by the kernel earlier in this boot");
-	CHECK(second.outcome("fx_chain_c").err == EPERM);
+	CHECK(second.outcome("fx_chain_c").err == EKEYREJECTED);
 	CHECK(second.outcome("fx_chain_a").kind == OutcomeKind::Failed);
 
 	// A torn or foreign line is skipped, not trusted.
 	std::ofstream(state, std::ios::app)
-		<< "fx_dia_top failed\ngarbage\nfx_dia_left failed 99999\n";
+		<< "fx_dia_top failed\ngarbage\nfx_dia_left failed 99999\nfx_dia_right failed 5\n"
+		<< "fx_dia_top no-device 5\n";
 	Session third(root.dir.root(), script);
 	CHECK(third.session->rememberRefusals(Refusals(state)) == 2);
 }

@@ -2,6 +2,7 @@
 // entries that count, and globs under a root.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 
 #include "system/fact_files.h"
@@ -60,4 +61,45 @@ TEST_CASE("given a glob under a root with glob characters in its name, we should
 	CHECK_FALSE(globMatchesUnder(root, "/dev/other*"));
 	CHECK_FALSE(globMatchesUnder(root, "/dev/{foo,bar}"));
 	CHECK_FALSE(globMatchesUnder(t.path("/missing"), "/*"));
+}
+
+TEST_CASE("given braces, we should count the patterns glob(3) makes of them, up to the bound",
+	  "[fact_files]")
+{
+	struct Case {
+		const char *pattern;
+		size_t count;
+	};
+	const Case cases[] = {
+		{"/dev/nvidia*", 1},
+		{"/dev/{a,b}", 2},
+		{"/dev/{a,b}{c,d,e}", 6},
+		{"/dev/{a,{b,c}}", 3},
+		{"/dev/{a}", 1},
+		{"/dev/\\{a,b}", 1}, // escaped: literal
+		{"/dev/{a,b", 1},    // unclosed: literal
+		{"/dev/{a\\,b,c}", 2},
+		{"/{a,b}/{a,b}/{a,b}/{a,b}/{a,b}/{a,b}", 64},
+		{"/{a,b}/{a,b}/{a,b}/{a,b}/{a,b}/{a,b}{c,d}", kMaxGlobPatterns + 1},
+	};
+	for (const Case &c : cases) {
+		CAPTURE(c.pattern);
+		CHECK(braceExpansions(c.pattern) == c.count);
+	}
+}
+
+TEST_CASE("given a glob with 22 brace groups, we should refuse it at once, not walk 4 million "
+	  "patterns",
+	  "[fact_files]")
+{
+	TempTree t;
+	t.write("/dev/a", "");
+	std::string pattern = "/dev/";
+	for (int i = 0; i < 22; i++)
+		pattern += "{a,b}";
+	pattern += "*";
+	CHECK(braceExpansions(pattern) == kMaxGlobPatterns + 1);
+	auto begun = std::chrono::steady_clock::now();
+	CHECK_FALSE(globMatchesUnder(t.root(), pattern));
+	CHECK(std::chrono::steady_clock::now() - begun < std::chrono::seconds(1));
 }

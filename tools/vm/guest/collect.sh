@@ -67,9 +67,13 @@ snapshot() {
 	[ "${2:-}" = full ] || return 0
 
 	systemctl show >"$d/manager.show"
-	for u in systemd-modules-load.service systemd-udevd.service systemd-journald.service sysinit.target; do
+	# systemd-modules-load.service: in the modloadd image an alias of modloadd.service (Id=).
+	for u in systemd-modules-load.service systemd-udevd.service systemd-journald.service sysinit.target \
+		multi-user.target systemd-sysctl.service systemd-udev-trigger.service; do
 		systemctl show "$u" >"$d/${u%.service}.show" 2>&1
 	done
+	# A key br_netfilter owns, which the guest's sysctl.d sets (0; the kernel's default is 1).
+	sysctl -n net.bridge.bridge-nf-call-iptables >"$d/sysctl-bridge-nf-call-iptables" 2>&1
 	systemctl status --no-pager -l systemd-modules-load.service >"$d/systemd-modules-load.status" 2>&1
 	journalctl -b -o json --no-pager -u systemd-modules-load.service >"$d/journal-systemd-modules-load.json" 2>&1
 	# RSS of the other daemons, from their MainPIDs.
@@ -156,4 +160,9 @@ sum=$(sha256sum /run/modloadd-vm/out.tar.gz | cut -d' ' -f1)
 } >"$CONSOLE"
 # Let the UART drain before the power goes.
 sleep 2
+# An action that leaves a task stuck in a module's init (faults.sh) asks for the power to go
+# without killing processes first: an orderly shutdown would wait for that task.
+if [ -e /run/modloadd-vm/poweroff-immediately ]; then
+	systemctl poweroff -ff
+fi
 systemctl poweroff -f

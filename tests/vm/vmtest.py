@@ -94,6 +94,14 @@ RUNTIME_MARKER = f"modloadd-vm: writing {RUNTIME_CONF}"
 # these with modprobe whoever else is configured; modloadd then finds them live.
 # PID 1 itself loads autofs4, ipv6, ip_tables, virtio_rng and qemu_fw_cfg (kmod-setup).
 OTHER_LOADERS_OK = {"modprobe", "systemd (PID 1)"}
+# The daemon inserts through helper processes of its own (one per worker, exec'd, so the trace
+# names them by their comm and their own TGID): what they insert, the daemon inserts.
+HELPER_COMM = "modloadd-insert"
+
+
+def by_daemon(ev, main_pid):
+    """A trace event (module_load, load attempt) of modloadd's process MAIN_PID or its helpers."""
+    return ev["loader"] == "modloadd" and (str(ev["tgid"]) == str(main_pid) or ev["comm"] == HELPER_COMM)
 
 
 def log(msg):
@@ -342,8 +350,8 @@ def check_rule_loaded(c, r, phase, rule, module, main_pid):
              f"it has CONFIG_FILE={S.field(e, 'CONFIG_FILE')} and says {msg!r}", json.dumps(e, indent=1))
     c.ok(module in ph["proc_modules"], f"{module} is live")
     evs = [ev for ev in S.summary(r, phase)["loads"] if ev["module"] == module]
-    c.ok(len(evs) == 1 and evs[0]["loader"] == "modloadd" and str(evs[0]["tgid"]) == main_pid,
-         f"one module_load of {module}, by modloadd's MainPID {main_pid}", json.dumps(evs))
+    c.ok(len(evs) == 1 and by_daemon(evs[0], main_pid),
+         f"one module_load of {module}, by modloadd's MainPID {main_pid} or its helper", json.dumps(evs))
     origin = rule_origin(r, rule, module)
     mine = entries_for(ph, module)
     c.ok([S.field(x, "MODLOADD_OUTCOME") for x in mine] == ["inserted"]
@@ -397,10 +405,13 @@ def check_unit_ready(c):
         c.ok(int(S.field(summ[0], "__MONOTONIC_TIMESTAMP")) <= int(S.field(started[0], "__MONOTONIC_TIMESTAMP")),
              "the start completed after the summary (READY=1 is sent with it), not before",
              f"summary at {S.field(summ[0], '__MONOTONIC_TIMESTAMP')} us, Started at {S.field(started[0], '__MONOTONIC_TIMESTAMP')} us")
+    # READY=1 means the command-line and modules-load.d modules are in (what ordering after
+    # systemd-modules-load.service promises); the devices' modules may come later.
     active = int(u.get("ActiveEnterTimestampMonotonic", "0") or 0)
-    last = max((ev["ts"] for ev in s["loads"] if ev["loader"] == "modloadd"), default=0)
-    c.ok(active >= last * 1e6, "the unit became active after its last module insertion",
-         f"ActiveEnterTimestampMonotonic={active / 1e6:.3f}s, last module_load by modloadd at {last:.3f}s")
+    wanted = set(expected_loaded(r))
+    last = max((ev["ts"] for ev in s["loads"] if ev["loader"] == "modloadd" and ev["module"] in wanted), default=0)
+    c.ok(active >= last * 1e6, "the unit became active after its last insertion of the modules-load.d set",
+         f"ActiveEnterTimestampMonotonic={active / 1e6:.3f}s, last module_load of that set by modloadd at {last:.3f}s")
     sysinit = ph["units"].get("sysinit.target", {})
     si = int(sysinit.get("ActiveEnterTimestampMonotonic", "0") or 0)
     c.ok(si >= active > 0, "sysinit.target was reached after modloadd.service became active (Before=sysinit.target)",
@@ -458,8 +469,10 @@ def check_modules_loaded(c):
          "systemd-modules-load.service is an alias of modloadd.service (the takeover's symlink)",
          f"LoadState={sml.get('LoadState')} Id={sml.get('Id')} Names={sml.get('Names')}")
     threads = {ev["pid"] for ev in s["loads"] if ev["loader"] == "modloadd"}
-    c.ok(all(ev["comm"] == "modloadd" for ev in s["loads"] if ev["loader"] == "modloadd"),
-         f"the trace names modloadd's worker threads 'modloadd' (threads {sorted(threads)}, process {sorted(S.modloadd_pids(ph))})")
+    comms = sorted({ev["comm"] for ev in s["loads"] if ev["loader"] == "modloadd"})
+    c.ok(set(comms) <= {"modloadd", HELPER_COMM},
+         f"the trace names modloadd's inserting threads {' or '.join(repr(x) for x in comms)} "
+         f"(threads {sorted(threads)}, processes {sorted(S.modloadd_pids(ph))})", " ".join(comms))
 
 
 def check_missing_module(c):
@@ -658,8 +671,8 @@ def check_runtime_conf(c):
     t0 = marks[0]["ts"]
     c.ok(RUNTIME_MODULE in ph["proc_modules"], f"{RUNTIME_MODULE} is live after the file was written")
     evs = [ev for ev in S.summary(r, "after-conf")["loads"] if ev["module"] == RUNTIME_MODULE]
-    c.ok(len(evs) == 1 and evs[0]["loader"] == "modloadd" and str(evs[0]["tgid"]) == pid,
-         f"one module_load of {RUNTIME_MODULE}, by modloadd's MainPID {pid}", json.dumps(evs))
+    c.ok(len(evs) == 1 and by_daemon(evs[0], pid),
+         f"one module_load of {RUNTIME_MODULE}, by modloadd's MainPID {pid} or its helper", json.dumps(evs))
     if evs:
         dt = evs[0]["ts"] - t0
         c.ok(0 <= dt <= RUNTIME_CONF_BOUND_S,
@@ -825,13 +838,13 @@ def check_device_modules_once(c):
     wrong, others = {}, {}
     for m in want:
         for ev in by.get(m, []):
-            if ev["loader"] == "modloadd" and str(ev["tgid"]) == main_pid:
+            if by_daemon(ev, main_pid):
                 continue
             if ev["loader"] in OTHER_LOADERS_OK:
                 others[m] = f"{ev['loader']} ({ev['comm']}-{ev['pid']})"
             else:
                 wrong[m] = f"{ev['loader']} ({ev['comm']}-{ev['pid']}, tgid {ev['tgid']})"
-    c.ok(not wrong, f"each was inserted by modloadd's MainPID {main_pid}"
+    c.ok(not wrong, f"each was inserted by modloadd's MainPID {main_pid} or its helpers"
          + (f" or by PID 1 / systemd's modprobe@ units ({', '.join(f'{k}: {v}' for k, v in others.items())})" if others else ""),
          "\n".join(f"{m}: {v}" for m, v in wrong.items()))
     att = s["attempts"]
@@ -887,8 +900,8 @@ def check_hotplug(c):
          split + json.dumps(h["attempts"]))
     main_pid = (ph or r["phases"]["boot"])["units"].get("modloadd", {}).get("MainPID")
     boot_pid = r["phases"]["boot"]["units"].get("modloadd", {}).get("MainPID")
-    c.ok(len(h["loads"]) == 1 and h["loads"][0]["loader"] == "modloadd" and str(h["loads"][0]["tgid"]) == main_pid,
-         f"one module_load of {h['module']}, by modloadd (MainPID {main_pid})", json.dumps(h["loads"]))
+    c.ok(len(h["loads"]) == 1 and by_daemon(h["loads"][0], main_pid),
+         f"one module_load of {h['module']}, by modloadd (MainPID {main_pid} or its helper)", json.dumps(h["loads"]))
     tried = ", ".join(f"{a['loader']} {a['error']}" for a in h["attempts"])
     c.ok(len(h["attempts"]) == 1, f"one load attempt for {h['module']} ({tried})", json.dumps(h["attempts"], indent=1))
     mine = [j for j in h["journal"] if j["unit"] == "modloadd.service"]
@@ -1069,10 +1082,12 @@ def check_faults(c):
                and (S.field(e, "MESSAGE") or "").startswith("Started modloadd.service")]
     ready = mono_s(u, "ActiveEnterTimestampMonotonic")
     start = mono_s(u, "ExecMainStartTimestampMonotonic")
-    c.ok(bool(started) and ready and start and ready - start < INSERT_TIMEOUT_S + 30,
-         f"READY=1 came {S.fmt_s(ready - start if ready and start else None)} after the start "
-         f"(the stuck insert timed out after {INSERT_TIMEOUT_S}s; not the ready bound)",
+    c.ok(bool(started) and ready and start,
+         f"READY=1 came {S.fmt_s(ready - start if ready and start else None)} after the start (systemd: 'Started')",
          describe(ph["journal"][-8:]))
+    bound = [e for e in ph["journal"] if re.search(r"ready bound|ReadyTimeoutSec", S.field(e, "MESSAGE") or "")]
+    c.ok(not bound, f"not through the ready bound: the stuck insert timed out after InsertTimeoutSec={INSERT_TIMEOUT_S}",
+         describe(bound))
     # every other configured module, and every device module of the stock boot, is live
     exp = [m for m in expected_loaded(r) if m not in FAULT_MODULES]
     if main:

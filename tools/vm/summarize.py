@@ -265,7 +265,8 @@ def load_rules(c):
 def classify_loader(ev, modloadd_pids):
     """Which program inserted a module, from a trace event."""
     comm = ev["comm"]
-    if (ev["tgid"] is not None and ev["tgid"] in modloadd_pids) or comm == "modloadd":
+    # modloadd-insert: the daemon's helper processes, which make its insertions
+    if (ev["tgid"] is not None and ev["tgid"] in modloadd_pids) or comm in ("modloadd", "modloadd-insert"):
         return "modloadd"
     if comm.startswith("systemd-modules"):
         return "systemd-modules-load"
@@ -472,6 +473,8 @@ def modloadd_pids(phase):
     main = phase["units"].get("modloadd", {}).get("MainPID")
     if main and main != "0":
         pids.add(int(main))
+    # its helper processes at the snapshot (the collector's `ps --ppid MainPID`)
+    pids.update(int(p) for p in (read(os.path.join(phase["dir"], "modloadd-children")) or "").split() if p.isdigit())
     return pids
 
 

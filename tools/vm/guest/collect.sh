@@ -64,6 +64,8 @@ snapshot() {
 	journalctl -b -o json --no-pager -u modloadd.service >"$d/journal-modloadd.json" 2>&1
 	pid=$(sed -n 's/^MainPID=//p' "$d/modloadd.show")
 	[ -n "$pid" ] && [ "$pid" != 0 ] && cat "/proc/$pid/status" >"$d/status-modloadd" 2>/dev/null
+	# its helper processes (modloadd-insert), which insert for it
+	[ -n "$pid" ] && [ "$pid" != 0 ] && ps -o pid= --ppid "$pid" >"$d/modloadd-children" 2>/dev/null
 	[ "${2:-}" = full ] || return 0
 
 	systemctl show >"$d/manager.show"

@@ -21,7 +21,10 @@ uptime_s() {
 
 faults_started=$(systemctl show -P ExecMainStartTimestampMonotonic modloadd.service)
 faults_wd=$(systemctl show -P WatchdogUSec modloadd.service)
-faults_wd_s=$(($(systemd-analyze timespan "$faults_wd" 2>/dev/null | sed -n 's/^ *μs: //p') / 1000000))
+faults_wd_us=$(systemd-analyze timespan "$faults_wd" 2>/dev/null | sed -n 's/^ *\(us\|μs\): //p')
+[[ $faults_wd_us =~ ^[0-9]+$ ]] || faults_wd_us=0
+[[ $faults_started =~ ^[0-9]+$ ]] || faults_started=0
+faults_wd_s=$((faults_wd_us / 1000000))
 ((faults_wd_s > 0)) || faults_wd_s=30
 # Two watchdog periods since the daemon started, at most 90 s from now.
 faults_until=$((faults_started / 1000000 + 2 * faults_wd_s + 1))

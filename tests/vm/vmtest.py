@@ -53,7 +53,8 @@ SCENARIOS = {
     "actions": {"image": "modloadd", "actions": "restart-stop"},
     "hotplug": {"image": "modloadd", "actions": "hotplug"},
     "stock": {"image": "stock", "actions": "hotplug"},
-    "faults": {"image": "modloadd-faults", "actions": "faults"},
+    # its action waits two watchdog periods (60 s) with the insert stuck before it stops the daemon
+    "faults": {"image": "modloadd-faults", "actions": "faults", "timeout": 120},
     "restart": {"image": "modloadd", "actions": None, "append": "modloadd_vm.kill_coldplug=1"},
 }
 # make-image.sh's arguments for each image.
@@ -211,7 +212,7 @@ def ensure_scenario(name):
             img, err = ensure_image(sc["image"], key)
             if not err:
                 argv = ["bash", os.path.join(TOOLS, "boot.sh"), "--image", img, "--out", out,
-                        "--timeout", str(BOOT_TIMEOUT)]
+                        "--timeout", str(BOOT_TIMEOUT + sc.get("timeout", 0))]
                 if sc["actions"]:
                     argv += ["--actions", sc["actions"]]
                 if sc.get("append"):

@@ -6,7 +6,7 @@
 # live); it is still going on while some are not. These are what devices of boot.sh's machine
 # need and nothing else loads: not the modules-load.d set, not PID 1's nor systemd's modprobe@
 # units', and none of the shipped 50-virtio rule's (which modloadd loads from the rule, not
-# from a device). Polled every 20 ms; gives up after 120 s.
+# from a device). Polled every 20 ms; gives up after 300 s (a busy host boots slowly).
 #
 # Writes /run/modloadd-vm/out/kill-coldplug/: killed (the PID), the device modules present
 # ("coming" or "live") and absent at the kill, uptime; and a trace marker right before the kill.
@@ -21,7 +21,7 @@ present() {
 	done
 }
 
-deadline=$((${EPOCHREALTIME%.*} + 120))
+deadline=$((${EPOCHREALTIME%.*} + 300))
 while ((${EPOCHREALTIME%.*} < deadline)); do
 	if [[ -n $(present) ]] && pid=$(systemctl show -P MainPID modloadd.service 2>/dev/null) &&
 		[[ -n $pid && $pid != 0 ]]; then
@@ -35,4 +35,4 @@ while ((${EPOCHREALTIME%.*} < deadline)); do
 	fi
 	sleep 0.02
 done
-echo "no device module appeared within 120 s" >"$OUT/gave-up"
+echo "no device module appeared within 300 s" >"$OUT/gave-up"

@@ -1277,8 +1277,10 @@ def check_kill_coldplug(c):
         pids = sorted({a["tgid"] for a in att["list"] if a["loader"] == "modloadd"})
         print(f"# modloadd's load attempts came from the processes {pids} (killed {killed}, now {pid})")
     new = [e for e in ph["journal"] if S.field(e, "_PID") == pid and S.field(e, "MESSAGE_ID")
-           and re.search(r"restart", S.field(e, "MESSAGE") or "", re.I)]
-    c.ok(bool(new), f"the new daemon (PID {pid}) journaled that it is a restart", describe(
+           and (S.field(e, "MODLOADD_PREVIOUS_PID") == killed
+                or re.search(r"restart|started again", S.field(e, "MESSAGE") or "", re.I))]
+    c.ok(bool(new), f"the new daemon (PID {pid}) journaled that it is a restart"
+         + (f": {S.field(new[0], 'MESSAGE')!r}" if new else ""), describe(
         [e for e in ph["journal"] if S.field(e, "_PID") == pid and not S.field(e, "MODLOADD_MODULE")][:8]))
 
 

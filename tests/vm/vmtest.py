@@ -1276,7 +1276,7 @@ def check_kill_coldplug(c):
                        for m, v in rep.items()))
         pids = sorted({a["tgid"] for a in att["list"] if a["loader"] == "modloadd"})
         print(f"# modloadd's load attempts came from the processes {pids} (killed {killed}, now {pid})")
-    new = [e for e in ph["journal"] if S.field(e, "_PID") == pid and S.field(e, "MESSAGE_ID")
+    new = [e for e in ph["journal"] if S.field(e, "_PID") == pid
            and (S.field(e, "MODLOADD_PREVIOUS_PID") == killed
                 or re.search(r"restart|started again", S.field(e, "MESSAGE") or "", re.I))]
     c.ok(bool(new), f"the new daemon (PID {pid}) journaled that it is a restart"

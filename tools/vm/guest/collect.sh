@@ -35,6 +35,19 @@ set -x
 # coldplug events (in stock mode udev is still loading drivers after that).
 timeout 150 systemctl is-system-running --wait >"$OUT/is-system-running" 2>&1
 timeout 60 udevadm settle
+# modloadd is ready once the command-line and modules-load.d modules are in; the devices'
+# modules may still be coming, as udev's are in stock mode: wait (at most 90 s) until its
+# status says it is done ("Loaded N modules (...)" instead of "Loading modules: ...").
+if systemctl -q is-active modloadd.service; then
+	for _ in $(seq 900); do
+		case $(systemctl show -P StatusText modloadd.service) in Loaded*) break ;; esac
+		sleep 0.1
+	done
+	{
+		cat /proc/uptime
+		systemctl show -P StatusText modloadd.service
+	} >"$OUT/modloadd-settled"
+fi
 sleep 1
 
 # list the names modules-load.d asks for (as systemd-modules-load reads them: all *.conf files

@@ -7,6 +7,7 @@ packages=(
 	libkmod-dev libsystemd-dev libfmt-dev nlohmann-json3-dev catch2
 	systemd kmod gcc dpkg python3
 	qemu-system-x86 debootstrap e2fsprogs
+	make gcc-12
 )
 
 missing=()

@@ -53,6 +53,15 @@ SCENARIOS = {
     "actions": {"image": "modloadd", "actions": "restart-stop"},
     "hotplug": {"image": "modloadd", "actions": "hotplug"},
     "stock": {"image": "stock", "actions": "hotplug"},
+    # its action waits two watchdog periods (60 s) with the insert stuck before it stops the daemon
+    "faults": {"image": "modloadd-faults", "actions": "faults", "timeout": 120},
+    "restart": {"image": "modloadd", "actions": None, "append": "modloadd_vm.kill_coldplug=1"},
+}
+# make-image.sh's arguments for each image.
+IMAGES = {
+    "modloadd": ["--mode", "modloadd"],
+    "stock": ["--mode", "stock"],
+    "modloadd-faults": ["--mode", "modloadd", "--faults"],
 }
 # The hotplug target: the module of a device that arrives while the system runs is live
 # within this many seconds of the kernel announcing the device (TCG; udev needs ~1.3 s here).
@@ -86,6 +95,14 @@ RUNTIME_MARKER = f"modloadd-vm: writing {RUNTIME_CONF}"
 # these with modprobe whoever else is configured; modloadd then finds them live.
 # PID 1 itself loads autofs4, ipv6, ip_tables, virtio_rng and qemu_fw_cfg (kmod-setup).
 OTHER_LOADERS_OK = {"modprobe", "systemd (PID 1)"}
+# The daemon inserts through helper processes of its own (one per worker, exec'd, so the trace
+# names them by their comm and their own TGID): what they insert, the daemon inserts.
+HELPER_COMM = "modloadd-insert"
+
+
+def by_daemon(ev, main_pid):
+    """A trace event (module_load, load attempt) of modloadd's process MAIN_PID or its helpers."""
+    return ev["loader"] == "modloadd" and (str(ev["tgid"]) == str(main_pid) or ev["comm"] == HELPER_COMM)
 
 
 def log(msg):
@@ -155,8 +172,8 @@ def ensure_image(name, key):
     if st and (st["key"] == key or key == "reuse"):
         return img, st.get("error")
     os.makedirs(os.path.dirname(img), exist_ok=True)
-    argv = ["bash", os.path.join(TOOLS, "make-image.sh"), "--mode", name, "--out", img]
-    if name == "modloadd":
+    argv = ["bash", os.path.join(TOOLS, "make-image.sh"), *IMAGES[name], "--out", img]
+    if IMAGES[name][1] == "modloadd":
         argv += ["--build-dir", os.path.join(WORK, "guest-build")]
     rc, out = sh(argv, f"building the {name} image")
     err = None
@@ -195,9 +212,11 @@ def ensure_scenario(name):
             img, err = ensure_image(sc["image"], key)
             if not err:
                 argv = ["bash", os.path.join(TOOLS, "boot.sh"), "--image", img, "--out", out,
-                        "--timeout", str(BOOT_TIMEOUT)]
+                        "--timeout", str(BOOT_TIMEOUT + sc.get("timeout", 0))]
                 if sc["actions"]:
                     argv += ["--actions", sc["actions"]]
+                if sc.get("append"):
+                    argv += ["--append", sc["append"]]
                 rc, text = sh(argv, f"booting scenario {name}")
                 if rc != 0:
                     err = (text.strip().splitlines() or [f"boot.sh exit {rc}"])[-1]
@@ -332,8 +351,8 @@ def check_rule_loaded(c, r, phase, rule, module, main_pid):
              f"it has CONFIG_FILE={S.field(e, 'CONFIG_FILE')} and says {msg!r}", json.dumps(e, indent=1))
     c.ok(module in ph["proc_modules"], f"{module} is live")
     evs = [ev for ev in S.summary(r, phase)["loads"] if ev["module"] == module]
-    c.ok(len(evs) == 1 and evs[0]["loader"] == "modloadd" and str(evs[0]["tgid"]) == main_pid,
-         f"one module_load of {module}, by modloadd's MainPID {main_pid}", json.dumps(evs))
+    c.ok(len(evs) == 1 and by_daemon(evs[0], main_pid),
+         f"one module_load of {module}, by modloadd's MainPID {main_pid} or its helper", json.dumps(evs))
     origin = rule_origin(r, rule, module)
     mine = entries_for(ph, module)
     c.ok([S.field(x, "MODLOADD_OUTCOME") for x in mine] == ["inserted"]
@@ -376,21 +395,26 @@ def check_unit_ready(c):
         c.ok(int(m.group(1)) == len(mine),
              f"the summary's count of inserted modules ({m.group(1)}) matches the trace ({len(mine)} module_load events by modloadd)",
              " ".join(mine))
-    # READY=1: for Type=notify systemd logs "Started" only once READY=1 arrived; the daemon
-    # sends READY=1 together with its summary, so the summary entry comes first.
+    # READY=1: for Type=notify systemd logs "Started" only once READY=1 arrived. The daemon
+    # sends READY=1 once the command-line and modules-load.d modules are in, and its summary
+    # once everything settled, the devices' modules included: READY=1 comes no later.
     summ = [e for e in ph["journal"] if S.field(e, "MESSAGE_ID") and (S.field(e, "MESSAGE") or "").startswith("Loaded ")]
     started = [e for e in ph["journal"] if S.field(e, "_PID") == "1" and (S.field(e, "MESSAGE") or "").startswith("Started modloadd.service")]
     c.ok(bool(summ), "the journal has the summary entry", describe(ph["journal"][-5:]))
     c.ok(bool(started), "systemd logged 'Started modloadd.service' (the start job completed: READY=1 arrived)",
          "no such entry; last unit entries:\n" + describe(ph["journal"][-5:]))
     if summ and started:
-        c.ok(int(S.field(summ[0], "__MONOTONIC_TIMESTAMP")) <= int(S.field(started[0], "__MONOTONIC_TIMESTAMP")),
-             "the start completed after the summary (READY=1 is sent with it), not before",
+        # 1 s: systemd may log "Started" just after the summary when both come at once
+        c.ok(int(S.field(started[0], "__MONOTONIC_TIMESTAMP")) <= int(S.field(summ[0], "__MONOTONIC_TIMESTAMP")) + 1e6,
+             "the start completed no later than the summary (device modules do not hold up READY=1)",
              f"summary at {S.field(summ[0], '__MONOTONIC_TIMESTAMP')} us, Started at {S.field(started[0], '__MONOTONIC_TIMESTAMP')} us")
+    # READY=1 means the command-line and modules-load.d modules are in (what ordering after
+    # systemd-modules-load.service promises); the devices' modules may come later.
     active = int(u.get("ActiveEnterTimestampMonotonic", "0") or 0)
-    last = max((ev["ts"] for ev in s["loads"] if ev["loader"] == "modloadd"), default=0)
-    c.ok(active >= last * 1e6, "the unit became active after its last module insertion",
-         f"ActiveEnterTimestampMonotonic={active / 1e6:.3f}s, last module_load by modloadd at {last:.3f}s")
+    wanted = set(expected_loaded(r))
+    last = max((ev["ts"] for ev in s["loads"] if ev["loader"] == "modloadd" and ev["module"] in wanted), default=0)
+    c.ok(active >= last * 1e6, "the unit became active after its last insertion of the modules-load.d set",
+         f"ActiveEnterTimestampMonotonic={active / 1e6:.3f}s, last module_load of that set by modloadd at {last:.3f}s")
     sysinit = ph["units"].get("sysinit.target", {})
     si = int(sysinit.get("ActiveEnterTimestampMonotonic", "0") or 0)
     c.ok(si >= active > 0, "sysinit.target was reached after modloadd.service became active (Before=sysinit.target)",
@@ -439,17 +463,19 @@ def check_modules_loaded(c):
         else:
             c.ok(False, f"{m}: inserted by modloadd", f"inserted by {loaders[0]}: {evs[0]}")
     for bad in ("systemd-modules-load", "udev"):
-        c.ok(bad not in s["by_loader"], f"no module was inserted by {bad} (takeover: masked / udev's kmod load rules shadowed)",
+        c.ok(bad not in s["by_loader"], f"no module was inserted by {bad} (takeover: an alias of modloadd / udev's kmod load rules shadowed)",
              " ".join(s["by_loader"].get(bad, [])))
     twice = {m: len(v) for m, v in by.items() if len(v) > 1}
     c.ok(not twice, "no module has two module_load events", json.dumps(twice))
     sml = ph["units"].get("systemd-modules-load", {})
-    c.ok(sml.get("LoadState") == "masked" and sml.get("ActiveState") == "inactive",
-         "systemd-modules-load.service is masked and did not run",
-         f"LoadState={sml.get('LoadState')} ActiveState={sml.get('ActiveState')}")
+    c.ok(sml.get("LoadState") == "loaded" and sml.get("Id") == "modloadd.service",
+         "systemd-modules-load.service is an alias of modloadd.service (the takeover's symlink)",
+         f"LoadState={sml.get('LoadState')} Id={sml.get('Id')} Names={sml.get('Names')}")
     threads = {ev["pid"] for ev in s["loads"] if ev["loader"] == "modloadd"}
-    c.ok(all(ev["comm"] == "modloadd" for ev in s["loads"] if ev["loader"] == "modloadd"),
-         f"the trace names modloadd's worker threads 'modloadd' (threads {sorted(threads)}, process {sorted(S.modloadd_pids(ph))})")
+    comms = sorted({ev["comm"] for ev in s["loads"] if ev["loader"] == "modloadd"})
+    c.ok(set(comms) <= {"modloadd", HELPER_COMM},
+         f"the trace names modloadd's inserting threads {' or '.join(repr(x) for x in comms)} "
+         f"(threads {sorted(threads)}, processes {sorted(S.modloadd_pids(ph))})", " ".join(comms))
 
 
 def check_missing_module(c):
@@ -648,8 +674,8 @@ def check_runtime_conf(c):
     t0 = marks[0]["ts"]
     c.ok(RUNTIME_MODULE in ph["proc_modules"], f"{RUNTIME_MODULE} is live after the file was written")
     evs = [ev for ev in S.summary(r, "after-conf")["loads"] if ev["module"] == RUNTIME_MODULE]
-    c.ok(len(evs) == 1 and evs[0]["loader"] == "modloadd" and str(evs[0]["tgid"]) == pid,
-         f"one module_load of {RUNTIME_MODULE}, by modloadd's MainPID {pid}", json.dumps(evs))
+    c.ok(len(evs) == 1 and by_daemon(evs[0], pid),
+         f"one module_load of {RUNTIME_MODULE}, by modloadd's MainPID {pid} or its helper", json.dumps(evs))
     if evs:
         dt = evs[0]["ts"] - t0
         c.ok(0 <= dt <= RUNTIME_CONF_BOUND_S,
@@ -815,13 +841,13 @@ def check_device_modules_once(c):
     wrong, others = {}, {}
     for m in want:
         for ev in by.get(m, []):
-            if ev["loader"] == "modloadd" and str(ev["tgid"]) == main_pid:
+            if by_daemon(ev, main_pid):
                 continue
             if ev["loader"] in OTHER_LOADERS_OK:
                 others[m] = f"{ev['loader']} ({ev['comm']}-{ev['pid']})"
             else:
                 wrong[m] = f"{ev['loader']} ({ev['comm']}-{ev['pid']}, tgid {ev['tgid']})"
-    c.ok(not wrong, f"each was inserted by modloadd's MainPID {main_pid}"
+    c.ok(not wrong, f"each was inserted by modloadd's MainPID {main_pid} or its helpers"
          + (f" or by PID 1 / systemd's modprobe@ units ({', '.join(f'{k}: {v}' for k, v in others.items())})" if others else ""),
          "\n".join(f"{m}: {v}" for m, v in wrong.items()))
     att = s["attempts"]
@@ -877,8 +903,8 @@ def check_hotplug(c):
          split + json.dumps(h["attempts"]))
     main_pid = (ph or r["phases"]["boot"])["units"].get("modloadd", {}).get("MainPID")
     boot_pid = r["phases"]["boot"]["units"].get("modloadd", {}).get("MainPID")
-    c.ok(len(h["loads"]) == 1 and h["loads"][0]["loader"] == "modloadd" and str(h["loads"][0]["tgid"]) == main_pid,
-         f"one module_load of {h['module']}, by modloadd (MainPID {main_pid})", json.dumps(h["loads"]))
+    c.ok(len(h["loads"]) == 1 and by_daemon(h["loads"][0], main_pid),
+         f"one module_load of {h['module']}, by modloadd (MainPID {main_pid} or its helper)", json.dumps(h["loads"]))
     tried = ", ".join(f"{a['loader']} {a['error']}" for a in h["attempts"])
     c.ok(len(h["attempts"]) == 1, f"one load attempt for {h['module']} ({tried})", json.dumps(h["attempts"], indent=1))
     mine = [j for j in h["journal"] if j["unit"] == "modloadd.service"]
@@ -978,6 +1004,288 @@ def check_rule_hotplug(c):
              f"device at {dev:.3f}s, {module} live at {live[0]:.3f}s")
 
 
+# --- issue 12: a module that hangs or fails, the takeover's ordering, a restart -------------
+
+# The fault modules of the faults image (tools/vm/modules, guest/faults/): name -> (what the
+# kernel prints, the errno of the refusal). modloadd_vm_hang's init blocks for 240 s, past
+# InsertTimeoutSec=20; modloadd_vm_after_hang depends on it.
+FAULT_HANG = "modloadd_vm_hang"
+FAULT_AFTER_HANG = "modloadd_vm_after_hang"
+FAULT_EIO = "modloadd_vm_eio"
+FAULT_NOSYM = "modloadd_vm_nosym"
+FAULT_TEXT = {
+    FAULT_HANG: "modloadd_vm_hang: init blocks for 240 s",
+    FAULT_EIO: "modloadd_vm_eio: test device does not answer, giving up (EIO)",
+    FAULT_NOSYM: "modloadd_vm_nosym: Unknown symbol modloadd_vm_no_such_symbol",
+}
+FAULT_MODULES = (FAULT_HANG, FAULT_AFTER_HANG, FAULT_EIO, FAULT_NOSYM)
+INSERT_TIMEOUT_S = 20
+# `systemctl stop modloadd` with an insert stuck in a module's init returns within this bound
+# (the unit's short TimeoutStopSec=, KillMode=process: the stuck helper is left behind).
+STOP_BOUND_S = 10.0
+# The sysctl.d key of the guest that br_netfilter owns (guest/sysctl.d; the kernel's default: 1).
+SYSCTL_KEY = "net.bridge.bridge-nf-call-iptables"
+
+
+def mono_s(props, key):
+    """A unit's ...TimestampMonotonic property in seconds (None: unset)."""
+    v = int(props.get(key, "0") or 0)
+    return v / 1e6 if v else None
+
+
+def timespan_s(text):
+    """systemd's time span as `systemctl show` prints it ("30s", "1min 30s", "500ms") in seconds."""
+    total = 0.0
+    for num, unit in re.findall(r"([\d.]+)\s*(min|ms|us|s|h)", text or ""):
+        total += float(num) * {"h": 3600, "min": 60, "s": 1, "ms": 1e-3, "us": 1e-6}[unit]
+    return total or None
+
+
+def initstates(text):
+    """{module: initstate} from `grep -H . /sys/module/*/initstate`."""
+    out = {}
+    for line in (text or "").splitlines():
+        m = re.match(r"/sys/module/([^/]+)/initstate:(\w+)", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def kernel_text(e):
+    """The kernel's words a journal entry carries (MODLOADD_KERNEL_MESSAGE, or the MESSAGE)."""
+    return "\n".join(S.fields(e, "MODLOADD_KERNEL_MESSAGE")) + "\n" + (S.field(e, "MESSAGE") or "")
+
+
+def check_faults(c):
+    """Faulty modules (init blocks, -EIO, unknown symbol): each reported once, the rest of the boot goes on.
+
+    The faults image: modules built against the guest kernel's headers, InsertTimeoutSec=20.
+    """
+    r = c.scenario("faults")
+    if not r:
+        return
+    main = c.scenario("main")
+    stock = c.scenario("stock")
+    ph = r["phases"]["boot"]
+    s = S.summary(r)
+    context(c, s)
+    missing = [m for m in FAULT_MODULES if m not in r["requested"]]
+    if not c.ok(not missing, f"the guest's modules-load.d names the fault modules ({' '.join(FAULT_MODULES)})",
+                "missing: " + " ".join(missing)):
+        return
+    mu = ph["units"].get("multi-user.target", {})
+    c.ok(mu.get("ActiveState") == "active" and mono_s(mu, "ActiveEnterTimestampMonotonic"),
+         f"multi-user.target was reached (at {S.fmt_s(mono_s(mu, 'ActiveEnterTimestampMonotonic'))})",
+         f"ActiveState={mu.get('ActiveState')}")
+    u = ph["units"].get("modloadd", {})
+    c.ok(u.get("ActiveState") == "active" and u.get("NRestarts") == "0",
+         f"modloadd.service is active, never restarted (StatusText {u.get('StatusText')!r})",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} Result={u.get('Result')} NRestarts={u.get('NRestarts')}")
+    started = [e for e in ph["journal"] if S.field(e, "_PID") == "1"
+               and (S.field(e, "MESSAGE") or "").startswith("Started modloadd.service")]
+    ready = mono_s(u, "ActiveEnterTimestampMonotonic")
+    start = mono_s(u, "ExecMainStartTimestampMonotonic")
+    c.ok(bool(started) and ready and start,
+         f"READY=1 came {S.fmt_s(ready - start if ready and start else None)} after the start (systemd: 'Started')",
+         describe(ph["journal"][-8:]))
+    bound = [e for e in ph["journal"] if re.search(r"ready bound|ReadyTimeoutSec", S.field(e, "MESSAGE") or "")]
+    c.ok(not bound, f"not through the ready bound: the stuck insert timed out after InsertTimeoutSec={INSERT_TIMEOUT_S}",
+         describe(bound))
+    # every other configured module, and every device module of the stock boot, is live
+    exp = [m for m in expected_loaded(r) if m not in FAULT_MODULES]
+    if main:
+        want = [m for m in expected_loaded(main) if m not in exp]
+        c.ok(not want, f"the faults image asks for the main scenario's modules-load.d set too ({len(exp)} modules)",
+             "only in main: " + " ".join(want))
+    gone = [m for m in exp if m not in ph["proc_modules"]]
+    c.ok(not gone, f"every other modules-load.d module and dependency is live ({len(exp)})", "missing: " + " ".join(gone))
+    if stock:
+        dev = device_driven(stock)
+        gone = [m for m in dev if m not in ph["proc_modules"]]
+        c.ok(not gone, f"every device module of the stock boot is live ({len(dev)})", "missing: " + " ".join(gone))
+    dmesg = S.read(os.path.join(r["dir"], "dmesg.txt")) or ""
+    for m, text in FAULT_TEXT.items():
+        c.ok(text in dmesg, f"the kernel logged {text!r} (the module was built for this kernel and tried)")
+    # one entry each, with the kernel's own words
+    want_outcome = {FAULT_HANG: ("timed out", None), FAULT_EIO: ("failed", "5"), FAULT_NOSYM: ("failed", "2")}
+    for m, (outcome, errno) in want_outcome.items():
+        es = entries_for(ph, m)
+        c.ok(len(es) == 1, f"{m}: one journal entry", describe(es))
+        if len(es) != 1:
+            continue
+        e = es[0]
+        c.ok(S.field(e, "MODLOADD_OUTCOME") == outcome and (errno is None or S.field(e, "ERRNO") == errno),
+             f"{m}: MODLOADD_OUTCOME={outcome}" + (f", ERRNO={errno}" if errno else ""), describe(es))
+        c.ok(FAULT_TEXT[m].split(": ", 1)[1] in kernel_text(e),
+             f"{m}: the entry carries the kernel's text ({FAULT_TEXT[m].split(': ', 1)[1]!r})", json.dumps(e, indent=1))
+    # the hung insert: still in the kernel's init, one attempt; its dependent not attempted
+    att = (s["attempts"] or {}).get("list", [])
+    hang = [a for a in att if a["module"] == FAULT_HANG]
+    c.ok(len(hang) == 1 and hang[0]["loader"] == "modloadd",
+         f"{FAULT_HANG}: one load attempt, by modloadd, never retried", json.dumps(hang, indent=1))
+    after = [a for a in att if a["module"] == FAULT_AFTER_HANG]
+    c.ok(not after and FAULT_AFTER_HANG not in ph["proc_modules"],
+         f"{FAULT_AFTER_HANG} (depends on {FAULT_HANG}) was not attempted", json.dumps(after, indent=1))
+    es = entries_for(ph, FAULT_AFTER_HANG)
+    c.ok(len(es) == 1 and S.field(es[0], "MODLOADD_OUTCOME") not in ("inserted", "timed out")
+         and FAULT_HANG in (S.field(es[0], "MESSAGE") or "") + " ".join(S.fields(es[0], "MODLOADD_CAUSE")),
+         f"{FAULT_AFTER_HANG}: one entry saying it was not attempted because of {FAULT_HANG}", describe(es))
+    for m in (FAULT_EIO, FAULT_NOSYM):
+        tried = [a for a in att if a["module"] == m]
+        c.ok(len(tried) == 1, f"{m}: one load attempt ({', '.join(str(a['error']) for a in tried)})", json.dumps(tried, indent=1))
+    others = [m for m, v in ((s["attempts"] or {}).get("repeated") or {}).items() if any(x["loader"] == "modloadd" for x in v)]
+    c.ok(not others, "no module attempted twice by modloadd", " ".join(others))
+
+
+def check_stop_stuck(c):
+    """With an insert stuck in a module's init: the watchdog is served, `systemctl stop` returns within 10 s."""
+    r = c.scenario("faults")
+    if not r:
+        return
+    fd = os.path.join(r["dir"], "faults")
+    hung = r["phases"].get("hung")
+    if not c.ok(hung is not None and "after-stop" in r["phases"], "the faults action took the hung and after-stop snapshots",
+                ", ".join(r["phases"])):
+        return
+    st = initstates(S.read(os.path.join(fd, "initstate-hung")))
+    c.ok(st.get(FAULT_HANG) == "coming", f"{FAULT_HANG}'s init was still running at the hung snapshot "
+         f"(initstate {st.get(FAULT_HANG)}, uptime {hung['uptime']:.1f}s)", json.dumps(st))
+    u = hung["units"].get("modloadd", {})
+    wd = timespan_s(u.get("WatchdogUSec"))
+    start = mono_s(u, "ExecMainStartTimestampMonotonic")
+    last = mono_s(u, "WatchdogTimestampMonotonic")
+    c.ok(bool(wd), f"the unit has a watchdog (WatchdogUSec={u.get('WatchdogUSec')})")
+    if wd and start:
+        c.ok(hung["uptime"] - start >= 2 * wd,
+             f"the daemon had run {hung['uptime'] - start:.1f}s (two watchdog periods: {2 * wd:.0f}s) with the insert stuck",
+             f"started at {start:.1f}s, snapshot at {hung['uptime']:.1f}s")
+    c.ok(u.get("ActiveState") == "active" and u.get("SubState") == "running" and u.get("NRestarts") == "0"
+         and u.get("Result") == "success",
+         "modloadd.service still active (running), never restarted, Result=success",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} Result={u.get('Result')} NRestarts={u.get('NRestarts')}")
+    if wd:
+        c.ok(last is not None and hung["uptime"] - last <= wd,
+             f"its last WATCHDOG=1 came {S.fmt_s(hung['uptime'] - last if last else None)} before the snapshot "
+             f"(within WatchdogSec={wd:.0f}s)", f"WatchdogTimestampMonotonic={u.get('WatchdogTimestampMonotonic')}")
+    wdt = [e for e in hung["journal"] if "watchdog timeout" in (S.field(e, "MESSAGE") or "").lower()]
+    c.ok(not wdt, "systemd reported no watchdog timeout", describe(wdt))
+    # the stop
+    a = r["actions"].get("stop", {})
+    begin = S.read(os.path.join(fd, "stop-begin"))
+    end = a.get("uptime")
+    took = float(end.split()[0]) - float(begin.split()[0]) if begin and end else None
+    c.ok(a.get("rc") == "0", f"`{a.get('cmd', 'systemctl stop modloadd.service')}` exits 0", f"exit {a.get('rc')}: {a.get('out')}")
+    c.ok(took is not None and took <= STOP_BOUND_S,
+         f"it returned after {S.fmt_s(took)} (bound {STOP_BOUND_S:.0f}s) with {FAULT_HANG}'s init still blocking",
+         f"stop began at uptime {begin}, ended at {end}")
+    st = initstates(S.read(os.path.join(fd, "initstate-after-stop")))
+    c.ok(st.get(FAULT_HANG) == "coming", f"{FAULT_HANG}'s init was still running after the stop (initstate {st.get(FAULT_HANG)}): "
+         "the stop did not wait for it", json.dumps(st))
+    ph = r["phases"]["after-stop"]
+    u = ph["units"].get("modloadd", {})
+    c.ok(u.get("ActiveState") in ("inactive", "failed") and u.get("MainPID") == "0",
+         f"after stop: {u.get('ActiveState')}, no main process (Result={u.get('Result')})",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} MainPID={u.get('MainPID')}")
+    pid = hung["units"].get("modloadd", {}).get("MainPID")
+    b = float(begin.split()[0]) if begin else 0
+    final = [e for e in ph["journal"] if S.field(e, "_PID") == pid and int(S.field(e, "__MONOTONIC_TIMESTAMP") or 0) / 1e6 >= b
+             and FAULT_HANG in (S.field(e, "MESSAGE") or "") + " ".join(S.fields(e, "MODLOADD_MODULE"))]
+    c.ok(bool(final), f"on SIGTERM the daemon journaled an entry naming the insert still stuck ({FAULT_HANG})",
+         describe([e for e in ph["journal"] if int(S.field(e, "__MONOTONIC_TIMESTAMP") or 0) / 1e6 >= b]))
+    ps = S.read(os.path.join(fd, "ps-after-stop")) or ""
+    print("# left after the stop: " + "; ".join(line.strip() for line in ps.splitlines() if "modloadd" in line))
+
+
+def check_sysctl(c):
+    """The takeover keeps systemd's ordering: systemd-sysctl runs after modloadd; br_netfilter's sysctl key holds."""
+    r = c.scenario("main")
+    stock = c.scenario("stock")
+    for name, x in (("stock", stock), ("modloadd", r)):
+        if not x:
+            continue
+        ph = x["phases"]["boot"]
+        v = (S.read(os.path.join(ph["dir"], "sysctl-bridge-nf-call-iptables")) or "").strip()
+        c.ok(v == "0", f"{name}: {SYSCTL_KEY} reads {v!r} after boot (sysctl.d says 0, the kernel's default is 1)")
+    if not r:
+        return
+    ph = r["phases"]["boot"]
+    sml = ph["units"].get("systemd-modules-load", {})
+    c.ok(sml.get("LoadState") == "loaded" and sml.get("Id") == "modloadd.service",
+         "systemd-modules-load.service is an alias of modloadd.service (Id=modloadd.service)",
+         f"LoadState={sml.get('LoadState')} Id={sml.get('Id')} Names={sml.get('Names')}")
+    s = S.summary(r)
+    c.ok("systemd-modules-load" not in s["by_loader"], "nothing was inserted by systemd-modules-load",
+         " ".join(s["by_loader"].get("systemd-modules-load", [])))
+    u = ph["units"].get("modloadd", {})
+    sy = ph["units"].get("systemd-sysctl", {})
+    ready, sysctl_start = mono_s(u, "ActiveEnterTimestampMonotonic"), mono_s(sy, "ExecMainStartTimestampMonotonic")
+    c.ok("modloadd.service" in (sy.get("After") or "").split() or "systemd-modules-load.service" in (sy.get("After") or "").split(),
+         "systemd-sysctl.service is ordered after systemd-modules-load.service, that is modloadd", f"After={sy.get('After')}")
+    c.ok(ready and sysctl_start and sysctl_start >= ready,
+         f"systemd-sysctl started at {S.fmt_s(sysctl_start)}, after modloadd's READY=1 at {S.fmt_s(ready)}",
+         f"modloadd ActiveEnterTimestampMonotonic={u.get('ActiveEnterTimestampMonotonic')}, "
+         f"systemd-sysctl ExecMainStartTimestampMonotonic={sy.get('ExecMainStartTimestampMonotonic')}")
+    br = [ev for ev in s["loads"] if ev["module"] == "br_netfilter"]
+    c.ok(len(br) == 1 and sysctl_start and br[0]["ts"] < sysctl_start,
+         f"br_netfilter was inserted ({S.fmt_s(br[0]['ts'] if br else None)}) before systemd-sysctl started",
+         json.dumps(br))
+    trig = ph["units"].get("systemd-udev-trigger", {})
+    c.ok("modloadd.service" not in (trig.get("After") or "").split(),
+         "systemd-udev-trigger.service does not wait for modloadd (device modules do not hold up udev's trigger)",
+         f"After={trig.get('After')}")
+
+
+def check_kill_coldplug(c):
+    """kill -9 during coldplug: restarted, the stock boot's modules live, no module attempted twice, the restart journaled."""
+    r = c.scenario("restart")
+    stock = c.scenario("stock")
+    if not r:
+        return
+    kd = os.path.join(r["dir"], "kill-coldplug")
+    killed = (S.read(os.path.join(kd, "killed")) or "").strip()
+    if not c.ok(bool(killed), f"the killer ran: kill -9 of modloadd's MainPID {killed or '?'}",
+                S.read(os.path.join(kd, "gave-up")) or "no kill-coldplug/killed (modloadd_vm.kill_coldplug=1 not honoured?)"):
+        return
+    present = (S.read(os.path.join(kd, "present")) or "").split("\n")
+    absent = (S.read(os.path.join(kd, "absent")) or "").split()
+    c.ok(bool(absent), f"the kill came during coldplug: device modules present {'; '.join(p for p in present if p)}, "
+         f"not yet: {' '.join(absent)}", "every watched device module was in already: the kill came after coldplug")
+    ph = r["phases"]["boot"]
+    s = S.summary(r)
+    context(c, s)
+    u = ph["units"].get("modloadd", {})
+    pid = u.get("MainPID")
+    c.ok(u.get("ActiveState") == "active" and u.get("SubState") == "running" and u.get("NRestarts") == "1" and pid not in ("0", killed),
+         f"restarted by systemd: active (running), NRestarts=1, MainPID {killed} -> {pid}",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} NRestarts={u.get('NRestarts')} Result={u.get('Result')}")
+    pid1 = [e for e in ph["journal"] if S.field(e, "_PID") == "1" and "status=9/KILL" in (S.field(e, "MESSAGE") or "")]
+    c.ok(bool(pid1), "systemd logged the main process killed (status=9/KILL)", describe(ph["journal"][:5]))
+    if stock:
+        own = test_rule_modules(r)
+        a, b = stock["phases"]["boot"]["proc_modules"] - own, ph["proc_modules"] - own
+        c.ok(a == b, f"/proc/modules: the stock boot's {len(a)} modules, no more, no fewer (besides the test rules')",
+             f"only in stock: {' '.join(sorted(a - b)) or '-'}\nonly after the restart: {' '.join(sorted(b - a)) or '-'}")
+    by = loads_by_module(s)
+    twice = {m: len(v) for m, v in by.items() if len(v) > 1}
+    c.ok(not twice, "no module has two module_load events", json.dumps(twice))
+    att = s["attempts"]
+    if c.ok(att is not None, "the trace has the load attempts"):
+        rep = {m: v for m, v in att["repeated"].items() if sum(1 for x in v if x["loader"] == "modloadd") > 1}
+        mine = att["by_loader"].get("modloadd", {})
+        c.ok(not rep, f"no module attempted twice by modloadd, over both processes ({mine.get('attempts')} attempts, "
+             f"{mine.get('distinct_modules')} modules)",
+             "\n".join(f"{m}: " + ", ".join(f"{x['loader']}/{x['pid']} {x['result']} at {x['ts']:.3f}" for x in v)
+                       for m, v in rep.items()))
+        pids = sorted({a["tgid"] for a in att["list"] if a["loader"] == "modloadd"})
+        print(f"# modloadd's load attempts came from the processes {pids} (killed {killed}, now {pid})")
+    new = [e for e in ph["journal"] if S.field(e, "_PID") == pid
+           and (S.field(e, "MODLOADD_PREVIOUS_PID") == killed
+                or re.search(r"restart|started again", S.field(e, "MESSAGE") or "", re.I))]
+    c.ok(bool(new), f"the new daemon (PID {pid}) journaled that it is a restart"
+         + (f": {S.field(new[0], 'MESSAGE')!r}" if new else ""), describe(
+        [e for e in ph["journal"] if S.field(e, "_PID") == pid and not S.field(e, "MODLOADD_MODULE")][:8]))
+
+
 CHECKS = {
     "unit-ready": check_unit_ready,
     "modules-loaded": check_modules_loaded,
@@ -992,6 +1300,10 @@ CHECKS = {
     "hotplug": check_hotplug,
     "rules": check_rules,
     "rule-hotplug": check_rule_hotplug,
+    "faults": check_faults,
+    "stop-stuck": check_stop_stuck,
+    "sysctl": check_sysctl,
+    "kill-coldplug": check_kill_coldplug,
 }
 
 

@@ -5,19 +5,21 @@
 # Builds the stock and the modloadd image (tools/vm/make-image.sh), boots them alternately
 # (stock, modloadd, stock, ...) N times each (default 3; fewer makes the medians meaningless),
 # with the same guest and the same devices (tools/vm/boot.sh), and prints the medians per mode:
-# systemd-analyze's kernel / userspace / total, the time from boot (and from PID 1's start) to
-# the last module_load trace event, over all modules and over the modules-load.d set only; the
-# distinct modules inserted; the load attempts (init_module/finit_module calls) of the mode's
-# loaders and the attempts per distinct module they tried (stock: udev, systemd-modules-load,
-# modprobe; modloadd: modloadd); the resident sizes. --hotplug runs the hotplug action in every
-# boot (a vmxnet3 NIC added once the system runs) and adds the median time from the device's
-# appearance to its module being live. Every boot's directory stays in WORK/boot-MODE-I
-# (summarize.py reads one).
+# systemd-analyze's kernel / userspace / total, when sysinit.target and multi-user.target were
+# reached (their ActiveEnterTimestampMonotonic; the target: modloadd no later than stock), the
+# time from boot (and from PID 1's start) to the last module_load trace event, over all modules
+# and over the modules-load.d set only; the distinct modules inserted; the load attempts
+# (init_module/finit_module calls) of the mode's loaders and the attempts per distinct module
+# they tried (stock: udev, systemd-modules-load, modprobe; modloadd: modloadd); the resident
+# sizes. --hotplug runs the hotplug action in every boot (a vmxnet3 NIC added once the system
+# runs) and adds the median time from the device's appearance to its module being live. Every
+# boot's directory stays in WORK/boot-MODE-I (summarize.py reads one).
 #
-# The modloadd image takes over completely (make-image.sh: systemd-modules-load masked, udev's
-# module loading rules shadowed): modloadd loads the modules-load.d set and what devices need,
-# the same modules stock Debian ends up with. --keep-udev-drivers leaves udev's rules alone in
-# the modloadd image (udev loads device drivers there too, as before the takeover).
+# The modloadd image takes over completely (make-image.sh: systemd-modules-load an alias of
+# modloadd, udev's module loading rules shadowed): modloadd loads the modules-load.d set and
+# what devices need, the same modules stock Debian ends up with. --keep-udev-drivers leaves
+# udev's rules alone in the modloadd image (udev loads device drivers there too, as before the
+# takeover).
 #
 # Mind the emulation: TCG runs the guest 10-50 times slower than a real machine, and module
 # insertion (signature check, relocation) is CPU-bound, so the absolute numbers are inflated;

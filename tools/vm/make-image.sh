@@ -2,9 +2,11 @@
 # make-image.sh --mode modloadd|stock --out IMG [options] — a bootable ext4 root image for the
 # modloadd VM test bed (boot it with tools/vm/boot.sh).
 #
-#   --mode modloadd      install modloadd, enable modloadd.service and take over: mask
-#                        systemd-modules-load.service, shadow udev's 80-drivers.rules and
-#                        drop the `kmod load` rules of the other udev rules files (Debian's
+#   --mode modloadd      install modloadd, enable modloadd.service and take over: make
+#                        systemd-modules-load.service an alias of modloadd.service (a symlink
+#                        in /etc/systemd/system: what is ordered after systemd-modules-load is
+#                        ordered after modloadd), shadow udev's 80-drivers.rules and drop the
+#                        `kmod load` rules of the other udev rules files (Debian's
 #                        80-debian-compat.rules: sg for SCSI devices) with copies in /etc
 #   --mode stock         Debian as shipped: systemd-modules-load and udev load modules
 #   --out IMG            the image (written as IMG.tmp, then renamed); IMG.meta says which kernel
@@ -13,6 +15,10 @@
 #   --actions FILE       install FILE as /etc/modloadd-vm/actions.d/NAME.sh, run by the collector
 #                        when the kernel command line says modloadd_vm.actions=NAME (repeatable);
 #                        the scripts of tools/vm/guest/actions.d/ are always installed
+#   --faults             modloadd mode, with the fault modules of tools/vm/modules (built against
+#                        the guest kernel's headers by make-test-modules.sh, cached) in
+#                        /lib/modules/VERSION/updates, a modules-load.d file naming them and a
+#                        modloadd.conf.d drop-in with InsertTimeoutSec= (tools/vm/guest/faults/)
 #   --keep-udev-drivers  modloadd mode with udev's rules left alone (udev keeps loading device
 #                        drivers and sg)
 #   --build-dir DIR      the guest build of this project, configured with --prefix=/usr
@@ -29,7 +35,7 @@ set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-MODE='' OUTIMG='' BUILD_DIR=$REPO/build-vm SIZE=2G KEEP_UDEV=0
+MODE='' OUTIMG='' BUILD_DIR=$REPO/build-vm SIZE=2G KEEP_UDEV=0 FAULTS=0
 EXTRA_CONF=() ACTIONS=()
 CACHE=$MODLOADD_VM_CACHE
 while [[ $# -gt 0 ]]; do
@@ -39,6 +45,7 @@ while [[ $# -gt 0 ]]; do
 	--extra-conf) EXTRA_CONF+=("$2"); shift 2 ;;
 	--actions) ACTIONS+=("$2"); shift 2 ;;
 	--keep-udev-drivers) KEEP_UDEV=1; shift ;;
+	--faults) FAULTS=1; shift ;;
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
 	--cache) CACHE=$2; shift 2 ;;
 	--size) SIZE=$2; shift 2 ;;
@@ -48,6 +55,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $MODE == modloadd || $MODE == stock ]] || die "--mode modloadd|stock is required"
 [[ -n $OUTIMG ]] || die "--out IMG is required"
+[[ $FAULTS == 0 || $MODE == modloadd ]] || die "--faults needs --mode modloadd"
 for f in "${EXTRA_CONF[@]}" "${ACTIONS[@]}"; do [[ -f $f ]] || die "no such file: $f"; done
 need_root
 need_tools e2fsprogs:mkfs.ext4 kmod:depmod
@@ -96,6 +104,10 @@ OUTIMG=$(cd "$(dirname "$OUTIMG")" && pwd)/$(basename "$OUTIMG")
 BASE=$(bash "$VM_TOOLS/make-base.sh" "$CACHE")
 KROOT=$(kernel_root)
 KVER=$(kernel_version "$KROOT")
+TEST_MODULES=''
+if [[ $FAULTS == 1 ]]; then
+	TEST_MODULES=$(bash "$VM_TOOLS/make-test-modules.sh" "$CACHE" "$KVER")
+fi
 
 # The project, built for the guest's prefix, before the staging copy (fail early).
 if [[ $MODE == modloadd ]]; then
@@ -119,6 +131,11 @@ rm -f "$STAGING/.complete"
 step "adding the modules of kernel $KVER"
 mkdir -p "$STAGING/lib/modules"
 cp -a "$KROOT/lib/modules/$KVER" "$STAGING/lib/modules/"
+if [[ -n $TEST_MODULES ]]; then
+	# updates/ comes first in Debian's depmod.d search order, as out-of-tree modules do.
+	install -D -m 0644 -t "$STAGING/lib/modules/$KVER/updates/" "$TEST_MODULES"/*.ko
+	note "test modules in updates/: $(cd "$TEST_MODULES" && echo *.ko)"
+fi
 # The guest's own depmod and depmod.d rewrite the indexes.
 chroot "$STAGING" depmod -a "$KVER"
 cp "$KROOT/boot/config-$KVER" "$STAGING/boot/" 2>/dev/null || true
@@ -127,6 +144,13 @@ step "writing the test configuration"
 install -m 0644 "$GUEST"/modules-load.d/*.conf -t "$STAGING/etc/modules-load.d/"
 for f in "${EXTRA_CONF[@]}"; do install -m 0644 "$f" -t "$STAGING/etc/modules-load.d/"; done
 install -m 0644 "$GUEST"/modprobe.d/*.conf -t "$STAGING/etc/modprobe.d/"
+# A sysctl key that a module of modules-load.d owns (br_netfilter's): it holds only when
+# systemd-sysctl runs after that module is in.
+install -D -m 0644 -t "$STAGING/etc/sysctl.d/" "$GUEST"/sysctl.d/*.conf
+if [[ $FAULTS == 1 ]]; then
+	install -m 0644 "$GUEST"/faults/modules-load.d/*.conf -t "$STAGING/etc/modules-load.d/"
+	install -D -m 0644 -t "$STAGING/etc/modloadd.conf.d/" "$GUEST"/faults/modloadd.conf.d/*.conf
+fi
 mkdir -p "$STAGING/etc/modloadd-vm/actions.d"
 echo "$MODE" >"$STAGING/etc/modloadd-vm/mode"
 install -m 0644 "$GUEST"/actions.d/*.sh -t "$STAGING/etc/modloadd-vm/actions.d/"
@@ -139,6 +163,11 @@ step "installing the collector"
 install -D -m 0755 "$GUEST/collect.sh" "$STAGING/usr/local/lib/modloadd-vm/collect.sh"
 install -m 0644 "$GUEST/modloadd-vm-collect.service" -t "$STAGING/etc/systemd/system/"
 systemctl --root="$STAGING" enable modloadd-vm-collect.service >&2
+# Kills modloadd in the middle of coldplug, when the kernel command line asks for it
+# (modloadd_vm.kill_coldplug=1); a no-op otherwise.
+install -D -m 0755 "$GUEST/kill-coldplug.sh" "$STAGING/usr/local/lib/modloadd-vm/kill-coldplug.sh"
+install -m 0644 "$GUEST/modloadd-vm-kill-coldplug.service" -t "$STAGING/etc/systemd/system/"
+systemctl --root="$STAGING" enable modloadd-vm-kill-coldplug.service >&2
 
 if [[ $MODE == modloadd ]]; then
 	step "installing modloadd (meson install --destdir)"
@@ -151,7 +180,13 @@ $missing"
 	install -D -m 0644 -t "$STAGING/etc/modloadd/rules.d/" "$GUEST"/rules.d/*.rules
 	step "enabling modloadd.service and taking over"
 	systemctl --root="$STAGING" enable modloadd.service >&2
-	systemctl --root="$STAGING" mask systemd-modules-load.service >&2
+	# systemd-modules-load.service becomes another name of modloadd.service: systemd-sysctl,
+	# procps and every unit ordered After=systemd-modules-load.service wait for modloadd's
+	# READY=1 (the command-line and modules-load.d modules are in).
+	unit=$(cd "$STAGING" && find usr/lib/systemd/system lib/systemd/system -maxdepth 1 -name modloadd.service 2>/dev/null | head -n 1)
+	[[ -n $unit ]] || die "meson install put no modloadd.service under /usr/lib/systemd/system"
+	ln -sf "/$unit" "$STAGING/etc/systemd/system/systemd-modules-load.service"
+	note "systemd-modules-load.service -> /$unit (an alias)"
 	if [[ $KEEP_UDEV == 0 ]]; then
 		take_over_udev "$STAGING"
 	fi

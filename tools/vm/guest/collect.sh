@@ -35,6 +35,19 @@ set -x
 # coldplug events (in stock mode udev is still loading drivers after that).
 timeout 150 systemctl is-system-running --wait >"$OUT/is-system-running" 2>&1
 timeout 60 udevadm settle
+# modloadd is ready once the command-line and modules-load.d modules are in; the devices'
+# modules may still be coming, as udev's are in stock mode: wait (at most 90 s) until its
+# status says it is done ("Loaded N modules (...)" instead of "Loading modules: ...").
+if systemctl -q is-active modloadd.service; then
+	for _ in $(seq 900); do
+		case $(systemctl show -P StatusText modloadd.service) in Loaded*) break ;; esac
+		sleep 0.1
+	done
+	{
+		cat /proc/uptime
+		systemctl show -P StatusText modloadd.service
+	} >"$OUT/modloadd-settled"
+fi
 sleep 1
 
 # list the names modules-load.d asks for (as systemd-modules-load reads them: all *.conf files
@@ -64,12 +77,18 @@ snapshot() {
 	journalctl -b -o json --no-pager -u modloadd.service >"$d/journal-modloadd.json" 2>&1
 	pid=$(sed -n 's/^MainPID=//p' "$d/modloadd.show")
 	[ -n "$pid" ] && [ "$pid" != 0 ] && cat "/proc/$pid/status" >"$d/status-modloadd" 2>/dev/null
+	# its helper processes (modloadd-insert), which insert for it
+	[ -n "$pid" ] && [ "$pid" != 0 ] && ps -o pid= --ppid "$pid" >"$d/modloadd-children" 2>/dev/null
 	[ "${2:-}" = full ] || return 0
 
 	systemctl show >"$d/manager.show"
-	for u in systemd-modules-load.service systemd-udevd.service systemd-journald.service sysinit.target; do
+	# systemd-modules-load.service: in the modloadd image an alias of modloadd.service (Id=).
+	for u in systemd-modules-load.service systemd-udevd.service systemd-journald.service sysinit.target \
+		multi-user.target systemd-sysctl.service systemd-udev-trigger.service; do
 		systemctl show "$u" >"$d/${u%.service}.show" 2>&1
 	done
+	# A key br_netfilter owns, which the guest's sysctl.d sets (0; the kernel's default is 1).
+	sysctl -n net.bridge.bridge-nf-call-iptables >"$d/sysctl-bridge-nf-call-iptables" 2>&1
 	systemctl status --no-pager -l systemd-modules-load.service >"$d/systemd-modules-load.status" 2>&1
 	journalctl -b -o json --no-pager -u systemd-modules-load.service >"$d/journal-systemd-modules-load.json" 2>&1
 	# RSS of the other daemons, from their MainPIDs.
@@ -156,4 +175,9 @@ sum=$(sha256sum /run/modloadd-vm/out.tar.gz | cut -d' ' -f1)
 } >"$CONSOLE"
 # Let the UART drain before the power goes.
 sleep 2
+# An action that leaves a task stuck in a module's init (faults.sh) asks for the power to go
+# without killing processes first: an orderly shutdown would wait for that task.
+if [ -e /run/modloadd-vm/poweroff-immediately ]; then
+	systemctl poweroff -ff
+fi
 systemctl poweroff -f

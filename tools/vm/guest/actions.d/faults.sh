@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Sourced by the collector (modloadd_vm.actions=faults), in the faults image (make-image.sh
+# --faults): modloadd_vm_hang's init blocks for 240 s, InsertTimeoutSec=20.
+#   hung        a snapshot while the insert is still stuck, once the daemon has run for two
+#               watchdog periods (WatchdogSec= of the unit) since it started: the unit's
+#               WatchdogTimestamp says when its last WATCHDOG=1 came
+#   stop        `systemctl stop modloadd.service` with the insert still stuck, timed:
+#               faults/stop-begin is the uptime right before it, actions/stop.uptime right after
+#   after-stop  a snapshot; faults/ps-after-stop shows what is left of the daemon's processes
+# Then the collector powers off at once (systemctl poweroff -ff): a task inside a module's init
+# cannot exit, so an orderly shutdown would wait for it.
+faults_dir=$OUT/faults
+mkdir -p "$faults_dir"
+
+# uptime_s: seconds since boot, whole
+uptime_s() {
+	local up
+	read -r up _ </proc/uptime
+	echo "${up%.*}"
+}
+
+faults_started=$(systemctl show -P ExecMainStartTimestampMonotonic modloadd.service)
+faults_wd=$(systemctl show -P WatchdogUSec modloadd.service)
+faults_wd_us=$(systemd-analyze timespan "$faults_wd" 2>/dev/null | sed -n 's/^ *\(us\|μs\): //p')
+[[ $faults_wd_us =~ ^[0-9]+$ ]] || faults_wd_us=0
+[[ $faults_started =~ ^[0-9]+$ ]] || faults_started=0
+faults_wd_s=$((faults_wd_us / 1000000))
+((faults_wd_s > 0)) || faults_wd_s=30
+# Two watchdog periods since the daemon started, at most 90 s from now.
+faults_until=$((faults_started / 1000000 + 2 * faults_wd_s + 1))
+faults_deadline=$(($(uptime_s) + 90))
+while (($(uptime_s) < faults_until && $(uptime_s) < faults_deadline)); do sleep 1; done
+grep -H . /sys/module/modloadd_vm_*/initstate >"$faults_dir/initstate-hung" 2>&1
+snapshot hung
+
+cut -d' ' -f1 /proc/uptime >"$faults_dir/stop-begin"
+run stop systemctl stop modloadd.service
+grep -H . /sys/module/modloadd_vm_*/initstate >"$faults_dir/initstate-after-stop" 2>&1
+ps -eo pid,ppid,stat,wchan:32,comm,args >"$faults_dir/ps-after-stop" 2>&1
+snapshot after-stop
+touch /run/modloadd-vm/poweroff-immediately

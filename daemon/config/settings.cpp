@@ -145,29 +145,18 @@ std::optional<std::string> setReceiveBuffer(Settings &s, std::string_view value)
 	return std::nullopt;
 }
 
-std::optional<std::string> setReadyTimeout(Settings &s, std::string_view value)
+// A bound in seconds, 0 (none) to an hour; empty restores the default.
+template <unsigned Settings::*Field>
+std::optional<std::string> setSeconds(Settings &s, std::string_view value)
 {
 	if (value.empty()) {
-		s.readyTimeoutSec = Settings{}.readyTimeoutSec;
+		s.*Field = Settings{}.*Field;
 		return std::nullopt;
 	}
 	auto n = parseDecimal(value);
 	if (!n || *n > 3600)
 		return "seconds from 0 (no bound) to 3600";
-	s.readyTimeoutSec = static_cast<unsigned>(*n);
-	return std::nullopt;
-}
-
-std::optional<std::string> setInsertTimeout(Settings &s, std::string_view value)
-{
-	if (value.empty()) {
-		s.insertTimeoutSec = Settings{}.insertTimeoutSec;
-		return std::nullopt;
-	}
-	auto n = parseDecimal(value);
-	if (!n || *n > 3600)
-		return "seconds from 0 (no bound) to 3600";
-	s.insertTimeoutSec = static_cast<unsigned>(*n);
+	s.*Field = static_cast<unsigned>(*n);
 	return std::nullopt;
 }
 
@@ -190,13 +179,15 @@ constexpr KeyHandler kKeys[] = {
 	{"Load", "Backend", setBackend, same<&Settings::backend>},
 	{"Load", "SimulationScript", setSimulationScript, same<&Settings::simulationScript>},
 	{"Load", "InstallCommands", setInstallCommands, same<&Settings::installCommands>},
-	{"Load", "InsertTimeoutSec", setInsertTimeout, same<&Settings::insertTimeoutSec>},
+	{"Load", "InsertTimeoutSec", setSeconds<&Settings::insertTimeoutSec>,
+	 same<&Settings::insertTimeoutSec>},
 	{"Load", "WatchConfiguration", setWatchConfiguration, same<&Settings::watchConfiguration>},
 	{"Report", "LogTarget", setLogTarget, same<&Settings::logTarget>},
 	{"Devices", "Coldplug", setColdplug, same<&Settings::coldplug>},
 	{"Devices", "Uevents", setUevents, same<&Settings::uevents>},
 	{"Devices", "ReceiveBuffer", setReceiveBuffer, same<&Settings::receiveBuffer>},
-	{"Devices", "ReadyTimeoutSec", setReadyTimeout, same<&Settings::readyTimeoutSec>},
+	{"Devices", "ReadyTimeoutSec", setSeconds<&Settings::readyTimeoutSec>,
+	 same<&Settings::readyTimeoutSec>},
 };
 
 bool knownSection(std::string_view section)

@@ -1,6 +1,8 @@
 // Graphs merged into one run's scheduler, its ready jobs handed to the pool.
 #include "load/loader.h"
 
+#include "load/refusals.h"
+
 #include <cerrno>
 #include <fmt/format.h>
 
@@ -98,6 +100,9 @@ size_t Loader::add(ModuleGraph graph)
 		Job job = std::move(jobs[i]);
 		if (!job.settled) {
 			auto earlier = presettled_.find(m.name);
+			if (earlier == presettled_.end())
+				earlier = presettled_.find(
+					Refusals::keyWithOptions(m.name, m.options));
 			if (earlier != presettled_.end())
 				job.settled = earlier->second;
 		}

@@ -42,10 +42,13 @@ public:
 
 	// Called on a worker thread with the outcome of each answer from the kernel, as soon as it
 	// comes (in time or late): for a record that must not wait for the owner's thread.
-	void setAnswerRecorder(std::function<void(const std::string &, const Outcome &)> record)
+	// Its arguments: the module's name, its options, the outcome.
+	using AnswerRecorder =
+		std::function<void(const std::string &, const std::string &, const Outcome &)>;
+	void setAnswerRecorder(AnswerRecorder record)
 	{
 		pool_.setRecorder([record = std::move(record)](const LoadJob &job, int rc) {
-			record(job.name, classifyInsertResult(rc));
+			record(job.name, job.options, classifyInsertResult(rc));
 		});
 	}
 

@@ -27,8 +27,12 @@ constexpr const char *kEarlier = "refused by the kernel earlier in this boot";
 // The kernel's own blacklist (module_blacklist=, EPERM) needs no memory: every start reads it from
 // the command line and settles those modules without an attempt (resolve/module_graph.cpp). EPERM
 // is not remembered either: a daemon without CAP_SYS_MODULE gets it too, and a restart with the
-// capability must try again. Anything else (ENOMEM, EBUSY, EIO from a driver's init, a parameter
-// modprobe.d may change, a timeout) may go the other way on the next attempt.
+// capability must try again.
+// - EINVAL: the module refused its parameters (or its image is malformed): the same answer for
+//   the same options, so it is remembered with them and holds only while modprobe.d and the
+//   command line give the module the same options.
+// Anything else (ENOMEM, EBUSY, EIO from a driver's init, a timeout) may go the other way on the
+// next attempt.
 struct PermanentKind {
 	std::string_view word;
 	OutcomeKind kind;
@@ -41,7 +45,13 @@ constexpr std::array kPermanent{
 	PermanentKind{"invalid", OutcomeKind::Failed, ENOEXEC},
 	PermanentKind{"signature", OutcomeKind::Failed, EKEYREJECTED},
 	PermanentKind{"signature", OutcomeKind::Failed, EBADMSG},
+	PermanentKind{"parameters", OutcomeKind::Failed, EINVAL},
 };
+
+bool withOptions(std::string_view word)
+{
+	return word == "parameters";
+}
 
 } // namespace
 
@@ -66,14 +76,26 @@ std::unordered_map<std::string, Outcome> Refusals::read() const
 		int err = 0;
 		if (!(fields >> name >> word >> err))
 			continue;
+		std::string options;
+		if (withOptions(word)) {
+			fields.get(); // the one space before the options
+			std::getline(fields, options);
+		}
 		for (const PermanentKind &p : kPermanent)
 			if (p.word == word && p.err == err)
-				out[name] = Outcome{p.kind, err, kEarlier, {}};
+				out[withOptions(word) ? keyWithOptions(name, options) : name] =
+					Outcome{p.kind, err, kEarlier, {}};
 	}
 	return out;
 }
 
-void Refusals::remember(const std::string &name, const Outcome &outcome) const
+std::string Refusals::keyWithOptions(const std::string &name, const std::string &options)
+{
+	return name + '\n' + options;
+}
+
+void Refusals::remember(const std::string &name, const std::string &options,
+			const Outcome &outcome) const
 {
 	std::optional<std::string_view> word = permanentKind(outcome);
 	if (!word)
@@ -84,7 +106,9 @@ void Refusals::remember(const std::string &name, const Outcome &outcome) const
 	UniqueFd fd(open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
 	if (!fd.valid())
 		return;
-	std::string line = fmt::format("{} {} {}\n", name, *word, outcome.err);
+	std::string line = withOptions(*word)
+				   ? fmt::format("{} {} {} {}\n", name, *word, outcome.err, options)
+				   : fmt::format("{} {} {}\n", name, *word, outcome.err);
 	(void)!write(fd.get(), line.data(), line.size());
 }
 

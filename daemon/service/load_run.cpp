@@ -24,9 +24,9 @@ size_t LoadRun::rememberRefusals(Refusals refusals)
 	refusals_.emplace(std::move(refusals));
 	// On the worker's thread, before the answer reaches this one: a refusal the kernel gave
 	// just before the daemon was killed is still not tried again after the restart.
-	loader_.setAnswerRecorder([this](const std::string &name, const Outcome &outcome) {
-		refusals_->remember(name, outcome);
-	});
+	loader_.setAnswerRecorder(
+		[this](const std::string &name, const std::string &options,
+		       const Outcome &outcome) { refusals_->remember(name, options, outcome); });
 	return n;
 }
 

@@ -325,6 +325,29 @@ TEST_CASE("given the [Devices] keys, we should read each and refuse bad values",
 	CHECK(isDefault(s));
 }
 
+TEST_CASE("given InsertTimeoutSec=, we should read seconds up to an hour, 0 for no bound",
+	  "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	CHECK(s.insertTimeoutSec == 90);
+	applySettingsText(s, "[Load]\nInsertTimeoutSec=20\n", "a.conf", diags);
+	CHECK(diags.empty());
+	CHECK(s.insertTimeoutSec == 20);
+	applySettingsText(s, "[Load]\nInsertTimeoutSec=0\n", "a.conf", diags);
+	CHECK(s.insertTimeoutSec == 0);
+	applySettingsText(s, "[Load]\nInsertTimeoutSec=3601\nInsertTimeoutSec=20s\n", "bad.conf",
+			  diags);
+	CHECK(diags.size() == 2);
+	CHECK(s.insertTimeoutSec == 0);
+	applySettingsText(s, "[Load]\nInsertTimeoutSec=\n", "r.conf", diags);
+	CHECK(s.insertTimeoutSec == 90);
+	Settings other;
+	other.insertTimeoutSec = 5;
+	CHECK(changedSettings(Settings{}, other) ==
+	      std::vector<std::string_view>{"InsertTimeoutSec"});
+}
+
 TEST_CASE("given two settings, we should name exactly the keys that differ, in schema order",
 	  "[settings]")
 {

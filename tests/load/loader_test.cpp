@@ -1,6 +1,7 @@
 // The loader with the simulated backend: the pool's bound, one attempt each, dependency order,
 // and the event-driven loop the daemon runs.
 #include "load/loader.h"
+#include "load/refusals.h"
 #include "load/simulated_backend.h"
 
 #include <catch2/catch.hpp>
@@ -201,4 +202,26 @@ TEST_CASE("given an insert that finishes after its timeout, we should settle it 
 	CHECK(late["slow"].kind == OutcomeKind::Inserted);
 	CHECK(outcomes["slow"].kind == OutcomeKind::TimedOut); // settled once, not again
 	CHECK(loader.running().empty());
+}
+
+TEST_CASE("given an earlier refusal of a module's options, we should take it only for the same "
+	  "options")
+{
+	for (const char *options : {"x=1", "x=2"}) {
+		SimulatedBackend backend(SimulationScript::uniform(0));
+		Loader loader(backend, 1);
+		loader.presettle({{Refusals::keyWithOptions("bad", "x=1"),
+				   Outcome{OutcomeKind::Failed, EINVAL, "earlier", {}}}});
+		std::map<std::string, Outcome> outcomes;
+		loader.setObserver(
+			[&](const PlannedModule &m, const Outcome &o) { outcomes[m.name] = o; });
+		ModuleGraph g = graphOf({{"bad", {}, {}}});
+		g.modules[0].options = options;
+		loader.add(std::move(g));
+		loader.waitIdle();
+		CAPTURE(options);
+		bool same = std::string(options) == "x=1";
+		CHECK(outcomes["bad"].kind == (same ? OutcomeKind::Failed : OutcomeKind::Inserted));
+		CHECK(backend.attempts().count("bad") == (same ? 0u : 1u));
+	}
 }

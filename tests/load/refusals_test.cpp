@@ -28,9 +28,8 @@ TEST_CASE("given a module's own outcomes, we should remember the permanent refus
 		{{OutcomeKind::Failed, ENOMEM, {}, {}}, nullptr},
 		{{OutcomeKind::Failed, EBUSY, {}, {}}, nullptr},
 		{{OutcomeKind::Failed, ETIMEDOUT, {}, {}}, nullptr},
-		{{OutcomeKind::Failed, EINVAL, {}, {}},
-		 nullptr}, // a parameter modprobe.d may change
-		{{OutcomeKind::Failed, ENOENT, {}, {}}, nullptr}, // unknown symbol
+		{{OutcomeKind::Failed, EINVAL, {}, {}}, "parameters"}, // for these options only
+		{{OutcomeKind::Failed, ENOENT, {}, {}}, nullptr},      // unknown symbol
 		// Settled by a dependency's refusal, not its own.
 		{{OutcomeKind::Failed, ENOEXEC, "dependency fx_b failed", {}}, nullptr},
 		{{OutcomeKind::Inserted, 0, {}, {}}, nullptr},
@@ -47,13 +46,16 @@ TEST_CASE("given a module's own outcomes, we should remember the permanent refus
 		if (kind && c.kind)
 			CHECK(*kind == c.kind);
 		std::string name = "fx_" + std::to_string(i);
-		refusals.remember(name, c.outcome);
+		refusals.remember(name, "opt=1 other=2", c.outcome);
 		auto read = refusals.read();
 		if (c.kind) {
 			expected++;
-			REQUIRE(read.count(name) == 1);
-			CHECK(read.at(name).kind == c.outcome.kind);
-			CHECK(read.at(name).err == c.outcome.err);
+			std::string key = std::string(c.kind) == "parameters"
+						  ? Refusals::keyWithOptions(name, "opt=1 other=2")
+						  : name;
+			REQUIRE(read.count(key) == 1);
+			CHECK(read.at(key).kind == c.outcome.kind);
+			CHECK(read.at(key).err == c.outcome.err);
 		} else {
 			CHECK(read.count(name) == 0);
 		}

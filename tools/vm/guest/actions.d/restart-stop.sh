@@ -32,12 +32,20 @@ reloads_at_least() {
 	((n >= $2))
 }
 
+settled() {
+	case $(systemctl show -P StatusText modloadd.service) in Loaded*) return 0 ;; esac
+	return 1
+}
+
 module_live() {
 	local state
 	read -r state 2>/dev/null <"/sys/module/$1/initstate" && [[ $state == live ]]
 }
 
 run restart systemctl restart modloadd.service
+# READY=1 (the end of the restart job) comes once the modules-load.d modules are in; the walk of
+# the devices present ends after it: wait for the summary status before looking.
+wait_until 30 settled
 snapshot after-restart
 
 run hup systemctl kill --signal=SIGHUP modloadd.service

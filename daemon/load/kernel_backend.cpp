@@ -132,6 +132,19 @@ public:
 				kernelMessage = "install command failed: " + job.installCommand;
 			return answer;
 		}
+		if (answer == -EEXIST && !present(job.name)) {
+			// Not "already loaded": the module's own init answered EEXIST, as a cpufreq
+			// driver does when another one drives the CPUs. What it would drive is
+			// taken: no device for it, and the same answer for the rest of the boot.
+			std::lock_guard guard(kmsgLock_);
+			kernelMessage =
+				fmt::format("{}: its initialisation answered EEXIST: what it "
+					    "drives is taken by another module",
+					    job.name);
+			if (std::string lines = kmsg_.linesAbout(job.name); !lines.empty())
+				kernelMessage += "\n" + lines;
+			return -ENODEV;
+		}
 		if (answer < 0 && answer != -EEXIST) {
 			std::lock_guard guard(kmsgLock_);
 			kernelMessage = kmsg_.linesAbout(job.name);
@@ -153,6 +166,15 @@ public:
 	}
 
 private:
+	// Whether the kernel has the module, live or still initialising (its /sys/module entry is
+	// made before its init runs). The kernel backend always acts on the running kernel.
+	static bool present(const std::string &name)
+	{
+		std::error_code ec;
+		return std::filesystem::exists("/sys/module/" + normalizeModuleName(name), ec) ||
+		       ec;
+	}
+
 	int startHelper()
 	{
 		int pair[2];

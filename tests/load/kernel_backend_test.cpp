@@ -114,3 +114,28 @@ TEST_CASE("given no socket, the helper should refuse to run")
 	REQUIRE(WIFEXITED(status));
 	CHECK(WEXITSTATUS(status) == 2);
 }
+
+TEST_CASE("given EEXIST for a module the kernel does not have, the insert should be a refusal "
+	  "for want of a device, not 'already loaded'")
+{
+	TempTree tree;
+	// Answers -17 (EEXIST, little-endian int32) to one request, then waits for the end.
+	KernelBackend backend(false, scriptHelper(tree, "dd bs=65536 count=1 <&3 >/dev/null "
+							"2>&1; printf '\\357\\377\\377\\377' >&3; "
+							"cat <&3 >/dev/null"));
+	std::string message;
+	CHECK(backend.makeWorker()->insert({"fx_not_in_this_kernel", "/x/fx.ko", {}, {}},
+					   message) == -ENODEV);
+	CHECK(message.find("answered EEXIST") != std::string::npos);
+	// A module the kernel has (this host has /sys/module for its built-in parameters): EEXIST
+	// stays "already there".
+	std::string present;
+	for (const auto &entry : std::filesystem::directory_iterator("/sys/module")) {
+		present = entry.path().filename().string();
+		break;
+	}
+	REQUIRE_FALSE(present.empty());
+	message.clear();
+	CHECK(backend.makeWorker()->insert({present, "/x/p.ko", {}, {}}, message) == -EEXIST);
+	CHECK(message.empty());
+}

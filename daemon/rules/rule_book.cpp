@@ -49,13 +49,26 @@ RuleBook::RuleBook(std::vector<Rule> rules, std::string root)
 {
 }
 
+bool RuleBook::inScope(const Rule &rule, RuleScope scope) const
+{
+	bool aboutDevices = rule.hasDeviceConditions();
+	return !fired_.count(rule.name) && !(scope == RuleScope::MachineOnly && aboutDevices) &&
+	       !(scope == RuleScope::DevicesOnly && !aboutDevices);
+}
+
+bool RuleBook::untested(RuleScope scope) const
+{
+	for (const Rule &rule : rules_)
+		if (inScope(rule, scope))
+			return true;
+	return false;
+}
+
 std::vector<const Rule *> RuleBook::fire(const DeviceSet &devices, RuleScope scope)
 {
 	std::vector<const Rule *> out;
 	for (const Rule &rule : rules_) {
-		bool aboutDevices = rule.hasDeviceConditions();
-		if (fired_.count(rule.name) || (scope == RuleScope::MachineOnly && aboutDevices) ||
-		    (scope == RuleScope::DevicesOnly && !aboutDevices))
+		if (!inScope(rule, scope))
 			continue;
 		tests_++;
 		if (!evaluateRule(rule, facts_, devices).holds)
@@ -67,7 +80,7 @@ std::vector<const Rule *> RuleBook::fire(const DeviceSet &devices, RuleScope sco
 }
 
 std::vector<Request> RuleBook::requests(const Rule &rule, const ModuleCatalog &catalog,
-					Diagnostics &notices) const
+					Diagnostics &notices)
 {
 	std::vector<Request> out;
 	std::vector<std::string> all; // read once, for the first glob

@@ -43,12 +43,14 @@ public:
 
 	// The rules in SCOPE that hold now and have not fired yet, now marked fired.
 	std::vector<const Rule *> fire(const DeviceSet &devices, RuleScope scope);
+	// Whether some rule in SCOPE has not fired yet (a test of SCOPE could fire one).
+	bool untested(RuleScope scope) const;
 
 	// The requests of a fired rule. Each names the rule file and the Modules= line. A name the
 	// catalog does not know, or a glob matching nothing, is a Diagnostic in `notices` ("not
 	// installed"), said once per rule and run.
-	std::vector<Request> requests(const Rule &rule, const ModuleCatalog &catalog,
-				      Diagnostics &notices) const;
+	static std::vector<Request> requests(const Rule &rule, const ModuleCatalog &catalog,
+					     Diagnostics &notices);
 
 	// New rule files (a reload): a rule of the same name that has fired stays fired.
 	void replaceRules(std::vector<Rule> rules);
@@ -60,6 +62,8 @@ public:
 	MachineFacts &facts() { return facts_; }
 
 private:
+	bool inScope(const Rule &rule, RuleScope scope) const;
+
 	std::vector<Rule> rules_;
 	std::set<std::string> fired_; // by rule name
 	size_t tests_ = 0;

@@ -48,7 +48,7 @@ Result<BootPlanner> BootPlanner::open(const BootInputs &in)
 	options.forbidden.insert(cmdline.forbidden.begin(), cmdline.forbidden.end());
 	options.allowInstallCommands = in.allowInstallCommands;
 
-	RuleBook rules(readRules(in.root, diags), in.root);
+	auto rules = std::make_unique<RuleBook>(readRules(in.root, diags), in.root);
 	BootPlanner planner(in.root, std::move(*tree),
 			    Resolver(std::move(*index), std::move(options)), std::move(rules));
 	planner.static_ = std::move(requests);
@@ -64,14 +64,22 @@ bool BootPlanner::takeDevice(const Uevent &device, std::vector<Request> &request
 	return appeared;
 }
 
+std::vector<Rule> BootPlanner::fireRules(RuleScope scope)
+{
+	std::vector<Rule> fired;
+	for (const Rule *rule : rules_->fire(devices_, scope))
+		fired.push_back(*rule);
+	return fired;
+}
+
 std::vector<Request> BootPlanner::requestsOf(const Rule &rule, Diagnostics &notices)
 {
-	return rules_.requests(rule, moduleCatalog(resolver_.index()), notices);
+	return RuleBook::requests(rule, moduleCatalog(resolver_.index()), notices);
 }
 
 std::vector<RuleOutcome> BootPlanner::ruleVerdicts()
 {
-	return evaluateRules(rules_, devices_, moduleCatalog(resolver_.index()));
+	return evaluateRules(*rules_, devices_, moduleCatalog(resolver_.index()));
 }
 
 BootPlanner::Reread BootPlanner::readAgain(const std::string &root)
@@ -80,12 +88,6 @@ BootPlanner::Reread BootPlanner::readAgain(const std::string &root)
 	read.requests = readModulesLoadD(root, read.diagnostics);
 	read.rules = readRules(root, read.diagnostics);
 	return read;
-}
-
-std::vector<Request> BootPlanner::takeIn(Reread read)
-{
-	rules_.replaceRules(std::move(read.rules));
-	return std::move(read.requests);
 }
 
 StartedBoot startBoot(const BootInputs &inputs)

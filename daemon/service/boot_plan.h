@@ -14,6 +14,7 @@
 #include "system/kernel_tree.h"
 #include "uevent/uevent.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,28 +46,28 @@ public:
 	// Before a rescan: lost events may have removed devices too.
 	void forgetDevices() { devices_.clear(); }
 
-	// Step 3, the rules in SCOPE that hold now and have not fired yet, now fired; then the
-	// requests of each, its names and globs expanded over the index (the modules a rule names
-	// that are not installed are notices).
-	std::vector<const Rule *> fireRules(RuleScope scope)
-	{
-		return rules_.fire(devices_, scope);
-	}
+	// Step 3, the rules in SCOPE that hold now and have not fired yet, now fired (copies);
+	// then the requests of each, its names and globs expanded over the index (the modules a
+	// rule names that are not installed are notices). The daemon tests the rules off the loop
+	// once it runs (service/rule_tests.h): takeRules() hands them over, and the planner's
+	// own rule steps are then gone.
+	std::vector<Rule> fireRules(RuleScope scope);
 	std::vector<Request> requestsOf(const Rule &rule, Diagnostics &notices);
 	// For a plan: every rule's verdict now, with the requests of those that hold; nothing is
 	// fired.
 	std::vector<RuleOutcome> ruleVerdicts();
+	std::unique_ptr<RuleBook> takeRules() { return std::move(rules_); }
+	// What the device conditions see.
+	const DeviceSet &devices() const { return devices_; }
 
-	// A reload in two halves: what it reads again, modules-load.d and the rules of ROOT (any
-	// thread: thousands of files take long), then that taken in (a rule that has fired stays
-	// fired). takeIn() returns the lists' requests.
+	// What a reload reads again: modules-load.d and the rules of ROOT (any thread: thousands
+	// of files take long).
 	struct Reread {
 		std::vector<Request> requests;
 		std::vector<Rule> rules;
 		Diagnostics diagnostics;
 	};
 	static Reread readAgain(const std::string &root);
-	std::vector<Request> takeIn(Reread read);
 
 	// The problems found in the configuration read so far, handed over once.
 	Diagnostics takeDiagnostics() { return std::exchange(diagnostics_, {}); }
@@ -74,10 +75,10 @@ public:
 	const std::string &root() const { return root_; }
 	const KernelTree &tree() const { return tree_; }
 	Resolver &resolver() { return resolver_; }
-	const RuleBook &rules() const { return rules_; }
 
 private:
-	BootPlanner(std::string root, KernelTree tree, Resolver resolver, RuleBook rules)
+	BootPlanner(std::string root, KernelTree tree, Resolver resolver,
+		    std::unique_ptr<RuleBook> rules)
 	    : root_(std::move(root)), tree_(std::move(tree)), resolver_(std::move(resolver)),
 	      rules_(std::move(rules))
 	{
@@ -86,8 +87,8 @@ private:
 	std::string root_;
 	KernelTree tree_;
 	Resolver resolver_;
-	RuleBook rules_;
-	DeviceSet devices_; // what the device conditions see
+	std::unique_ptr<RuleBook> rules_; // until takeRules()
+	DeviceSet devices_;		  // what the device conditions see
 	std::vector<Request> static_;
 	Diagnostics diagnostics_;
 };
@@ -98,7 +99,7 @@ private:
 // reads slowly, does not hold up the event loop.
 struct StartedBoot {
 	Result<BootPlanner> planner;
-	std::vector<const Rule *> machineRules; // into the planner's rules, which move with it
+	std::vector<Rule> machineRules; // those that hold
 };
 StartedBoot startBoot(const BootInputs &inputs);
 

@@ -94,7 +94,7 @@ bool Daemon::start()
 	// then).
 	reloader_ = std::make_unique<Reloader>(
 		*loop_, journal_, options_.root,
-		Reloader::Hooks{[this] { return reread(); }, [this] { return run_->idle(); },
+		Reloader::Hooks{[this] { return reread(); }, [this] { return idle(); },
 				[this] { return ready_; }, [this] { return status(); },
 				[this] { return run_->progress(); }});
 	reloader_->setBound(settings_.readyTimeoutSec);
@@ -127,6 +127,11 @@ void Daemon::onPlanned(StartedBoot planned)
 	if (!planned.planner)
 		return failStart(planned.planner.error());
 	planner_.emplace(std::move(*planned.planner));
+	ruleTests_ = std::make_unique<RuleTests>(
+		*loop_, journal_, planner_->takeRules(), [this] { return planner_->devices(); },
+		[this](std::vector<Rule> fired, bool newRules) {
+			onRulesFired(std::move(fired), newRules);
+		});
 	devices_ = std::make_unique<DeviceIntake>(*planner_, journal_);
 	if (!options_.once)
 		devices_->listen(settings_.uevents, settings_.receiveBuffer);
@@ -220,7 +225,7 @@ void Daemon::failStart(const Error &error)
 
 // The static lists at once, then the rules about the machine alone (tested off the loop); the
 // others once the devices present are known.
-void Daemon::submitStatic(std::vector<const Rule *> machineRules)
+void Daemon::submitStatic(std::vector<Rule> machineRules)
 {
 	times_.staticRequests = planner_->staticRequests().size();
 	times_.queued += run_->submit(planner_->staticRequests());
@@ -231,14 +236,9 @@ void Daemon::submitStatic(std::vector<const Rule *> machineRules)
 	notifyStatus(status());
 }
 
-// The rules in SCOPE that hold now join the run: a journal entry per rule, a notice per module
-// it names that is not installed. Returns how many modules were new to the run.
-size_t Daemon::fireRules(RuleScope scope)
-{
-	return submitFired(planner_->fireRules(scope));
-}
-
-size_t Daemon::submitFired(std::vector<const Rule *> fired)
+// The rules that fired join the run: a journal entry per rule, a notice per module it names that
+// is not installed. Returns how many modules were new to the run.
+size_t Daemon::submitFired(std::vector<Rule> fired)
 {
 	if (fired.empty())
 		return 0;
@@ -246,9 +246,9 @@ size_t Daemon::submitFired(std::vector<const Rule *> fired)
 	run_->refreshIndex();
 	Diagnostics notices;
 	std::vector<Request> requests;
-	for (const Rule *rule : fired) {
-		std::vector<Request> asked = planner_->requestsOf(*rule, notices);
-		reportRuleFired(journal_, *rule, asked.size());
+	for (const Rule &rule : fired) {
+		std::vector<Request> asked = planner_->requestsOf(rule, notices);
+		reportRuleFired(journal_, rule, asked.size());
 		for (Request &r : asked)
 			requests.push_back(std::move(r));
 	}
@@ -260,8 +260,18 @@ size_t Daemon::takeDevices(DeviceBatch batch)
 {
 	size_t added = batch.requests.empty() ? 0 : run_->submit(batch.requests);
 	if (batch.appeared && coldplugged_)
-		added += fireRules(RuleScope::DevicesOnly);
+		ruleTests_->test(RuleScope::DevicesOnly);
 	return added;
+}
+
+// A test of the rules came back: what fired joins the run; what a reload's rules fired counts
+// as the reload's.
+void Daemon::onRulesFired(std::vector<Rule> fired, bool newRules)
+{
+	size_t added = submitFired(std::move(fired));
+	if (newRules)
+		reloader_->joined(added);
+	afterProgress();
 }
 
 void Daemon::onColdplug(bool wait)
@@ -277,7 +287,7 @@ void Daemon::onColdplug(bool wait)
 		coldplugged_ = true;
 		// The device rules can be tested now that the devices present are known; those
 		// about the machine alone were tested once, at start.
-		times_.queued += fireRules(RuleScope::DevicesOnly);
+		ruleTests_->test(RuleScope::DevicesOnly);
 		times_.scanMs = times_.since();
 		reportStartTimes(journal_, times_.staticRequests, times_.staticMs,
 				 times_.firstDeviceMs, times_.deviceRequests, times_.scanMs,
@@ -335,8 +345,8 @@ void Daemon::onReadyTimeout()
 
 // Everything the configuration says, read again off the loop (a configuration of thousands of
 // files must not starve the watchdog): modloadd.conf (what can change while running),
-// modules-load.d and the rules; then, on the loop, modprobe.d with the module index. What is new
-// joins the run; nothing is unloaded.
+// modules-load.d and the rules; then, on the loop, modprobe.d with the module index, and the new
+// rules go to be tested (off the loop again). What is new joins the run; nothing is unloaded.
 Reloader::ReadWork Daemon::reread()
 {
 	// The work sees values only; `this` is for the second half, which runs on the loop.
@@ -350,8 +360,9 @@ Reloader::ReadWork Daemon::reread()
 			applySettings(std::move(*fresh));
 			run_->reopenIndex();
 			reportDiagnostics(journal_, read->diagnostics);
-			size_t added = run_->submit(planner_->takeIn(std::move(*read)));
-			return added + fireRules(RuleScope::All);
+			size_t added = run_->submit(read->requests);
+			ruleTests_->replace(std::move(read->rules)); // tested off the loop
+			return added;
 		};
 	};
 }
@@ -378,7 +389,7 @@ void Daemon::afterProgress()
 {
 	if (staticQueued_ && !ready_ && run_->settledFirst(staticJobs_))
 		becomeReady(false);
-	if (coldplugged_ && run_->idle()) {
+	if (coldplugged_ && idle()) {
 		if (!settled_) {
 			settled_ = true;
 			reportSummary(journal_, run_->tally());

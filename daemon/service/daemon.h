@@ -12,6 +12,7 @@
 #include "service/load_run.h"
 #include "service/off_loop.h"
 #include "service/reload.h"
+#include "service/rule_tests.h"
 
 #include <chrono>
 #include <functional>
@@ -48,6 +49,8 @@ public:
 	// READY=1 sent: the command-line and modules-load.d modules have settled (or the bound
 	// passed).
 	const BootPlanner *planner() const { return planner_ ? &*planner_ : nullptr; }
+	// The rules, tested off the loop (nullptr before the start).
+	const RuleTests *ruleTests() const { return ruleTests_.get(); }
 	bool ready() const { return ready_; }
 	// The devices present are known and every module asked for so far has settled.
 	bool settled() const { return settled_; }
@@ -58,18 +61,19 @@ private:
 	void failStart(const Error &error);
 	Status arm();
 	Status listen();
-	void submitStatic(std::vector<const Rule *> machineRules);
-	size_t submitFired(std::vector<const Rule *> fired);
+	void submitStatic(std::vector<Rule> machineRules);
+	size_t submitFired(std::vector<Rule> fired);
+	void onRulesFired(std::vector<Rule> fired, bool newRules);
 	void onInsertions();
 	void onHangup(const signalfd_siginfo &info);
 	void onColdplug(bool wait = false);
 	void onUevents();
 	void onRescan();
 	void onReadyTimeout();
-	size_t fireRules(RuleScope scope);
 	size_t takeDevices(DeviceBatch batch);
 	Reloader::ReadWork reread();
 	void applySettings(Settings fresh);
+	bool idle() const { return run_->idle() && !ruleTests_->busy(); }
 	void afterProgress();
 	void becomeReady(bool bounded);
 	std::string status() const;
@@ -84,6 +88,7 @@ private:
 	std::unique_ptr<LoadRun> run_;
 	std::unique_ptr<DeviceIntake> devices_;
 	std::unique_ptr<Reloader> reloader_;
+	std::unique_ptr<RuleTests> ruleTests_;
 	std::vector<SdEventSource> sources_; // for the daemon's life: signals, fds
 	SdEventSource coldplugSource_;
 	SdEventSource readyBound_;

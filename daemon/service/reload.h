@@ -59,6 +59,13 @@ public:
 	// A reload for CAUSE: reads the configuration at once. One that arrives while another is
 	// pending joins it. SENDER is the PID of a SIGHUP's sender, 0 for none.
 	void request(std::string cause, pid_t sender);
+	// Modules the pending reload added later than its second half: those of its rules,
+	// tested off the loop.
+	void joined(size_t added)
+	{
+		if (pending_)
+			pending_->added += added;
+	}
 	// Ends the pending reload once every module it added has settled; call after progress.
 	void progressed();
 	// While the start reads the configuration (off the loop), a change the watch sees is only

@@ -182,7 +182,8 @@ TEST_CASE("given rules about the machine and about devices, the start should tes
 	INFO(entries(journal));
 	REQUIRE(daemon.planner());
 	// The machine's rule at start, off the loop; the device rule once coldplug is over.
-	CHECK(daemon.planner()->rules().tests() == 2);
+	REQUIRE(daemon.ruleTests());
+	CHECK(daemon.ruleTests()->tests() == 2);
 }
 
 TEST_CASE("given a serving daemon, SIGHUP should load what a new file lists and SIGTERM stop it")
@@ -216,6 +217,52 @@ TEST_CASE("given a serving daemon, SIGHUP should load what a new file lists and 
 	CHECK(daemon.loadRun()->tally().count(OutcomeKind::Inserted) >= 2);
 	// The record modloadctl reload waits for.
 	CHECK(std::filesystem::exists(root.dir.root() + "/run/modloadd/reloaded"));
+}
+
+TEST_CASE("given a rule that a reload brings, the daemon should test it off the loop and count "
+	  "its modules as the reload's")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	root.dir.write("etc/present", "x");
+	Settings settings = simulated();
+	settings.watchConfiguration = false; // the reload comes from SIGHUP alone
+
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	bool sawReload = false;
+	std::thread driver([&] {
+		waitForEntry(journal, message_id::kSummary);
+		root.dir.write(
+			"etc/modloadd/rules.d/50-new.rules",
+			"[Match]\nConditionPathExists=/etc/present\n[Load]\nModules=fx_soft\n");
+		kill(getpid(), SIGHUP);
+		sawReload = waitForEntry(journal, message_id::kReloaded);
+		kill(getpid(), SIGTERM);
+	});
+	Daemon daemon(optionsFor(root, false), settings, journal);
+	int status = daemon.run();
+	driver.join();
+	INFO(entries(journal));
+	CHECK(status == 0);
+	REQUIRE(sawReload);
+	CHECK(outcomes(journal, "fx_soft", "inserted") == 1);
+	// The rule fired before the reload ended, and the reload counts what it added: fx_soft and
+	// its softdeps.
+	std::optional<size_t> fired, reloaded;
+	const std::vector<LogRecord> &records = journal.records();
+	for (size_t i = 0; i < records.size(); i++) {
+		if (records[i].field("MESSAGE_ID") == message_id::kRuleFired)
+			fired = i;
+		if (records[i].field("MESSAGE_ID") == message_id::kReloaded)
+			reloaded = i;
+	}
+	REQUIRE(fired);
+	REQUIRE(reloaded);
+	CHECK(*fired < *reloaded);
+	CHECK(records[*reloaded].message.find(": 0 modules new") == std::string::npos);
+	REQUIRE(daemon.ruleTests());
+	CHECK(daemon.ruleTests()->tests() == 1);
 }
 
 TEST_CASE("given an insert that hangs with no timeout, the daemon should serve the watchdog, be "

@@ -63,9 +63,14 @@ bool rootIsRunningSystem(std::string_view root)
 
 std::optional<std::string> readFactFile(const std::string &path)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+	// O_NONBLOCK: a FIFO (or a device node) in a fact's place must not wait for a writer; a
+	// fact is a regular file (those of /proc and /sys are too).
+	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+	struct stat st;
+	if (!fd.valid() || ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode))
+		return std::nullopt;
 	std::string text;
-	if (!fd.valid() || readToEnd(fd.get(), kMaxFactFile, text) < 0)
+	if (readToEnd(fd.get(), kMaxFactFile, text) < 0)
 		return std::nullopt;
 	return text;
 }

@@ -12,7 +12,8 @@ namespace modloadd {
 // describe it.
 bool rootIsRunningSystem(std::string_view root);
 
-// The whole file, up to a bound far above any /proc or /sys file; nullopt when unreadable.
+// The whole regular file, up to a bound far above any /proc or /sys file; nullopt when unreadable
+// or not a regular file (a FIFO in its place is not waited on).
 std::optional<std::string> readFactFile(const std::string &path);
 // The first line without its line end (systemd's read_one_line_file()); a string property
 // of the device tree ends at its NUL.

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <sys/stat.h>
 
 #include "system/fact_files.h"
 #include "temp_tree.h"
@@ -23,6 +24,23 @@ TEST_CASE("given files, we should call only regular files with bytes non-empty",
 	CHECK_FALSE(isNonEmptyFile(t.path("/empty")));
 	CHECK_FALSE(isNonEmptyFile(t.path("/dir")));
 	CHECK_FALSE(isNonEmptyFile(t.path("/missing")));
+}
+
+TEST_CASE("given a FIFO or a device in a fact's place, we should read nothing, without waiting",
+	  "[fact_files]")
+{
+	TempTree t;
+	t.write("/etc/hostname", "host\n");
+	t.mkdir("/proc/sys/kernel");
+	// No one writes it: a blocking open would wait for ever (and the test for its timeout).
+	REQUIRE(mkfifo(t.path("/proc/sys/kernel/hostname").c_str(), 0600) == 0);
+	t.symlink("/dev/zero", "/zero");
+	CHECK(readFactLine(t.path("/etc/hostname")) == std::optional<std::string>("host"));
+	CHECK_FALSE(readFactFile(t.path("/proc/sys/kernel/hostname")));
+	CHECK_FALSE(readFactLine(t.path("/proc/sys/kernel/hostname")));
+	CHECK_FALSE(readFactFile(t.path("/zero")));
+	CHECK_FALSE(readFactFile(t.path("/etc")));
+	CHECK_FALSE(readFactFile(t.path("/missing")));
 }
 
 TEST_CASE("given directories, we should count entries as systemd does, without hidden and "

@@ -34,6 +34,9 @@ public:
 	virtual ~Backend() = default;
 	// Called once per worker thread, from that thread.
 	virtual std::unique_ptr<BackendWorker> makeWorker() = 0;
+	// Before the first insert, while the daemon still reads: sets up what the first COUNT
+	// workers will need, so that the first inserts do not wait for it.
+	virtual void prepare(unsigned count) { (void)count; }
 };
 
 } // namespace modloadd

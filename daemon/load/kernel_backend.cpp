@@ -89,8 +89,9 @@ private:
 // the kernel.
 class KernelWorker : public BackendWorker {
 public:
-	KernelWorker(std::string helper, bool allowInstallCommands)
-	    : helperPath_(std::move(helper)), allowInstallCommands_(allowInstallCommands),
+	KernelWorker(KernelBackend &backend, std::string helper, bool allowInstallCommands)
+	    : backend_(backend), helperPath_(std::move(helper)),
+	      allowInstallCommands_(allowInstallCommands),
 	      cancel_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
 	{
 	}
@@ -105,12 +106,10 @@ public:
 			kernelMessage = "the module's path and options are too long";
 			return -E2BIG;
 		}
-		if (!helper_.valid()) {
-			if (int r = startHelper(); r < 0) {
-				kernelMessage = fmt::format("cannot start {}: {}", helperPath_,
-							    strerror(-r));
-				return r;
-			}
+		if (int r = ensureHelper(); r < 0) {
+			kernelMessage =
+				fmt::format("cannot start {}: {}", helperPath_, strerror(-r));
+			return r;
 		}
 		{
 			std::lock_guard guard(kmsgLock_);
@@ -119,11 +118,22 @@ public:
 		}
 		InsertAnswer answer = 0;
 		int r = exchange(request, answer);
+		if (r == kNotSent) {
+			// The helper was gone before the request reached it (a prepared one that
+			// died waiting): nothing was attempted, so a fresh one may try.
+			stopHelper();
+			if (int s = ensureHelper(); s < 0) {
+				kernelMessage = fmt::format("cannot start {}: {}", helperPath_,
+							    strerror(-s));
+				return s;
+			}
+			r = exchange(request, answer);
+		}
 		if (r == -ECANCELED)
 			return r;
 		if (r < 0) {
-			kernelMessage =
-				fmt::format("the insert helper went away ({})", strerror(-r));
+			kernelMessage = fmt::format("the insert helper went away ({})",
+						    strerror(r == kNotSent ? EPIPE : -r));
 			stopHelper();
 			return -EPIPE;
 		}
@@ -175,35 +185,29 @@ private:
 		       ec;
 	}
 
-	int startHelper()
+	// A helper for the next insert: the one we have, a prepared one, or a new one.
+	int ensureHelper()
 	{
-		int pair[2];
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-			return -errno;
-		UniqueFd ours(pair[0]), theirs(pair[1]);
-		if (theirs.get() == kInsertHelperFd) // dup2 onto itself would keep CLOEXEC
-			theirs = UniqueFd(
-				fcntl(kInsertHelperFd, F_DUPFD_CLOEXEC, kInsertHelperFd + 1));
-		posix_spawn_file_actions_t actions;
-		posix_spawn_file_actions_init(&actions);
-		posix_spawn_file_actions_adddup2(&actions, theirs.get(), kInsertHelperFd);
-		char name[] = "modloadd-insert";
-		char *argv[] = {name, nullptr};
-		int r = posix_spawn(&pid_, helperPath_.c_str(), &actions, nullptr, argv, environ);
-		posix_spawn_file_actions_destroy(&actions);
-		if (r != 0)
-			return -r;
-		helper_ = std::move(ours);
-		return 0;
+		if (helper_.socket.valid())
+			return 0;
+		if (auto prepared = backend_.takePrepared()) {
+			helper_ = std::move(*prepared);
+			return 0;
+		}
+		return startInsertHelper(helperPath_, helper_);
 	}
 
-	// Sends the request and waits for the answer or for abandon(). 0, or -errno when the
-	// helper is gone, or -ECANCELED.
+	// exchange(): the request could not be sent, so the helper never saw it.
+	static constexpr int kNotSent = 1;
+
+	// Sends the request and waits for the answer or for abandon(). 0, kNotSent, -errno when
+	// the helper went away after it took the request, or -ECANCELED.
 	int exchange(const std::string &request, InsertAnswer &answer)
 	{
-		if (send(helper_.get(), request.data(), request.size(), MSG_NOSIGNAL) < 0)
-			return -errno;
-		pollfd fds[2] = {{helper_.get(), POLLIN, 0}, {cancel_.get(), POLLIN, 0}};
+		int fd = helper_.socket.get();
+		if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0)
+			return kNotSent;
+		pollfd fds[2] = {{fd, POLLIN, 0}, {cancel_.get(), POLLIN, 0}};
 		for (;;) {
 			if (poll(fds, 2, -1) < 0) {
 				if (errno == EINTR)
@@ -212,7 +216,7 @@ private:
 			}
 			if (fds[1].revents)
 				return -ECANCELED;
-			ssize_t n = recv(helper_.get(), &answer, sizeof answer, 0);
+			ssize_t n = recv(fd, &answer, sizeof answer, 0);
 			if (n == sizeof answer)
 				return 0;
 			if (n < 0 && errno == EINTR)
@@ -223,22 +227,14 @@ private:
 
 	// Closing our end tells the helper to exit once it is out of the kernel. An abandoned
 	// helper may still be inside a module's init: it is not waited for.
-	void stopHelper()
-	{
-		if (!helper_.valid())
-			return;
-		helper_.reset();
-		int status;
-		while (waitpid(pid_, &status, abandoned_ ? WNOHANG : 0) < 0 && errno == EINTR) {
-		}
-	}
+	void stopHelper() { stopInsertHelper(helper_, !abandoned_); }
 
+	KernelBackend &backend_;
 	std::string helperPath_;
 	bool allowInstallCommands_;
 	UniqueFd cancel_;
 	std::atomic<bool> abandoned_{false};
-	UniqueFd helper_; // our end of the helper's socket
-	pid_t pid_ = -1;
+	InsertHelper helper_;
 	std::mutex kmsgLock_; // kmsg_ and current_: linesSoFar() comes from another thread
 	KmsgReader kmsg_;
 	std::string current_;
@@ -255,9 +251,70 @@ std::string defaultInsertHelper()
 	return (self.parent_path() / "modloadd-insert").string();
 }
 
+int startInsertHelper(const std::string &path, InsertHelper &helper)
+{
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return -errno;
+	UniqueFd ours(pair[0]), theirs(pair[1]);
+	if (theirs.get() == kInsertHelperFd) // dup2 onto itself would keep CLOEXEC
+		theirs = UniqueFd(fcntl(kInsertHelperFd, F_DUPFD_CLOEXEC, kInsertHelperFd + 1));
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, theirs.get(), kInsertHelperFd);
+	char name[] = "modloadd-insert";
+	char *argv[] = {name, nullptr};
+	pid_t pid = -1;
+	int r = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	if (r != 0)
+		return -r;
+	helper.socket = std::move(ours);
+	helper.pid = pid;
+	return 0;
+}
+
+void stopInsertHelper(InsertHelper &helper, bool wait)
+{
+	if (!helper.socket.valid())
+		return;
+	helper.socket.reset();
+	int status;
+	while (waitpid(helper.pid, &status, wait ? 0 : WNOHANG) < 0 && errno == EINTR) {
+	}
+	helper.pid = -1;
+}
+
+KernelBackend::~KernelBackend()
+{
+	for (InsertHelper &helper : prepared_)
+		stopInsertHelper(helper, true); // idle: each exits at once
+}
+
 std::unique_ptr<BackendWorker> KernelBackend::makeWorker()
 {
-	return std::make_unique<KernelWorker>(helper_, allowInstallCommands_);
+	return std::make_unique<KernelWorker>(*this, helper_, allowInstallCommands_);
+}
+
+void KernelBackend::prepare(unsigned count)
+{
+	std::lock_guard guard(lock_);
+	for (unsigned i = 0; i < count; i++) {
+		InsertHelper helper;
+		if (startInsertHelper(helper_, helper) < 0)
+			return; // the workers start their own, and report why they cannot
+		prepared_.push_back(std::move(helper));
+	}
+}
+
+std::optional<InsertHelper> KernelBackend::takePrepared()
+{
+	std::lock_guard guard(lock_);
+	if (prepared_.empty())
+		return std::nullopt;
+	InsertHelper helper = std::move(prepared_.back());
+	prepared_.pop_back();
+	return helper;
 }
 
 } // namespace modloadd

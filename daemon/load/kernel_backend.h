@@ -2,15 +2,32 @@
 // the kernel's own words on failure.
 #pragma once
 
+#include "base/handles.h"
 #include "load/backend.h"
 
+#include <mutex>
+#include <optional>
 #include <string>
+#include <sys/types.h>
+#include <vector>
 
 namespace modloadd {
 
 // The insert helper next to the running executable (both are installed in libexecdir, and sit
 // side by side in the build tree).
 std::string defaultInsertHelper();
+
+// An insert helper started, with our end of its socket.
+struct InsertHelper {
+	UniqueFd socket;
+	pid_t pid = -1;
+};
+
+// Starts the helper at PATH: the helper, or -errno (the exec failed: posix_spawn says so).
+int startInsertHelper(const std::string &path, InsertHelper &helper);
+// Closes our end (the helper exits once out of the kernel) and reaps it; WAIT false leaves
+// one that may be inside a module's init.
+void stopInsertHelper(InsertHelper &helper, bool wait);
 
 class KernelBackend : public Backend {
 public:
@@ -22,11 +39,20 @@ public:
 	    : allowInstallCommands_(allowInstallCommands), helper_(std::move(helper))
 	{
 	}
+	// The prepared helpers that no worker took exit.
+	~KernelBackend() override;
 	std::unique_ptr<BackendWorker> makeWorker() override;
+	// Starts COUNT helpers at once: an exec and libkmod's setup each, which a boot under load
+	// feels before its first insert. A failure here is left for the worker to meet and report.
+	void prepare(unsigned count) override;
+	// A prepared helper for a worker (any thread); nullopt when none is left.
+	std::optional<InsertHelper> takePrepared();
 
 private:
 	bool allowInstallCommands_;
 	std::string helper_;
+	std::mutex lock_; // prepared_
+	std::vector<InsertHelper> prepared_;
 };
 
 } // namespace modloadd

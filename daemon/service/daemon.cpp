@@ -2,12 +2,11 @@
 #include "service/daemon.h"
 
 #include "base/strings.h"
-#include "load/kernel_backend.h"
-#include "load/simulated_backend.h"
 #include "report/daemon_report.h"
 #include "report/notify.h"
 #include "report/outcome_report.h"
 #include "report/tally.h"
+#include "service/backend_setup.h"
 #include "service/instance_record.h"
 #include "service/without_modules.h"
 #include "system/modules_disabled.h"
@@ -15,35 +14,12 @@
 
 #include <csignal>
 #include <fmt/format.h>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
 namespace modloadd {
 
 namespace {
 
 constexpr const char *kStarting = "Still reading the configuration and the module index";
-
-std::unique_ptr<Backend> makeBackend(const Settings &settings, Journal &journal)
-{
-	if (settings.backend == BackendKind::Kernel)
-		return std::make_unique<KernelBackend>(settings.installCommands ==
-						       InstallCommands::Run);
-	Diagnostics diags;
-	SimulationScript script = SimulationScript::uniform(0);
-	if (!settings.simulationScript.empty()) {
-		std::ifstream in(settings.simulationScript);
-		if (!in)
-			diags.push_back({settings.simulationScript, 0,
-					 "cannot read the simulation script, ignoring"});
-		std::stringstream text;
-		text << in.rdbuf();
-		script = SimulationScript::parse(text.str(), settings.simulationScript, diags);
-	}
-	reportDiagnostics(journal, diags);
-	return std::make_unique<SimulatedBackend>(std::move(script));
-}
 
 } // namespace
 
@@ -102,6 +78,9 @@ bool Daemon::start()
 	if (!options_.once)
 		reloader_->watch(settings_.watchConfiguration);
 
+	// The insert helpers start while the configuration is read (service/backend_setup.h).
+	backend_ = makeBackend(settings_, journal_);
+	backend_->prepare(std::min(insertWorkers(settings_), kPreparedHelpers));
 	// Modules go into the running kernel: on the real root, its tree and no other.
 	BootInputs inputs{options_.root, options_.kernel,
 			  settings_.installCommands == InstallCommands::Run};
@@ -137,10 +116,7 @@ void Daemon::onPlanned(StartedBoot planned)
 		devices_->listen(settings_.uevents, settings_.receiveBuffer);
 	reportDiagnostics(journal_, planner_->takeDiagnostics());
 
-	unsigned workers = settings_.workers ? settings_.workers
-					     : std::max(1u, std::thread::hardware_concurrency());
-	backend_ = makeBackend(settings_, journal_);
-	run_ = std::make_unique<LoadRun>(planner_->resolver(), *backend_, workers,
+	run_ = std::make_unique<LoadRun>(planner_->resolver(), *backend_, insertWorkers(settings_),
 					 std::chrono::seconds(settings_.insertTimeoutSec),
 					 journal_);
 	// Refusals outlive a restart of the daemon but not the boot (/run is a tmpfs).

@@ -13,7 +13,10 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <string>
 #include <sys/wait.h>
+#include <thread>
+#include <vector>
 
 using namespace modloadd;
 using namespace modloadd::testing;
@@ -78,6 +81,101 @@ TEST_CASE("given a helper that dies, the insert should fail with that said, and 
 	KernelBackend missing(false, tree.path("/no-helper"));
 	CHECK(missing.makeWorker()->insert({"m", "/x/m.ko", {}, {}}, message) == -ENOENT);
 	CHECK(message.find("cannot start") != std::string::npos);
+}
+
+namespace {
+
+// The PIDs of the helpers a counting stand-in started, in order (it writes its own, then runs the
+// built helper in its place).
+std::vector<pid_t> startedHelpers(const TempTree &tree)
+{
+	std::ifstream in(tree.path("/started"));
+	std::vector<pid_t> pids;
+	for (pid_t pid; in >> pid;)
+		pids.push_back(pid);
+	return pids;
+}
+
+// Waits until COUNT helpers have started (or the bound passes).
+std::vector<pid_t> waitStarted(const TempTree &tree, size_t count)
+{
+	auto deadline = std::chrono::steady_clock::now() + kBound;
+	std::vector<pid_t> pids = startedHelpers(tree);
+	while (pids.size() < count && std::chrono::steady_clock::now() < deadline) {
+		std::this_thread::sleep_for(5ms);
+		pids = startedHelpers(tree);
+	}
+	return pids;
+}
+
+// Whether PID has exited (a zombie counts: its files are closed) or is gone.
+bool exited(pid_t pid)
+{
+	std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+	std::string text;
+	if (!std::getline(stat, text))
+		return true;
+	size_t paren = text.rfind(')');
+	return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+}
+
+} // namespace
+
+TEST_CASE("given prepared helpers, the first workers should take them rather than start their own")
+{
+	TempTree tree;
+	KernelBackend backend(false, scriptHelper(tree, "echo $$ >>" + tree.path("/started") +
+								"; exec " + builtHelper()));
+	backend.prepare(2);
+	CHECK(waitStarted(tree, 2).size() == 2);
+	auto first = backend.makeWorker();
+	auto second = backend.makeWorker();
+	std::string message;
+	CHECK(first->insert({"a", "/nonexistent/a.ko", {}, {}}, message) == -ENOENT);
+	CHECK(second->insert({"b", "/nonexistent/b.ko", {}, {}}, message) == -ENOENT);
+	CHECK(startedHelpers(tree).size() == 2);
+	// None left: a third worker starts its own.
+	CHECK(backend.makeWorker()->insert({"c", "/nonexistent/c.ko", {}, {}}, message) == -ENOENT);
+	CHECK(startedHelpers(tree).size() == 3);
+}
+
+TEST_CASE("given a prepared helper that died before its first request, the insert should go to "
+	  "a new one")
+{
+	TempTree tree;
+	// The first one exits at once; those after it are the built helper.
+	KernelBackend backend(false,
+			      scriptHelper(tree, "echo $$ >>" + tree.path("/started") + "\n[ -e " +
+							 tree.path("/died") + " ] || { touch " +
+							 tree.path("/died") + "; exit 0; }\nexec " +
+							 builtHelper()));
+	backend.prepare(1);
+	std::vector<pid_t> started = waitStarted(tree, 1);
+	REQUIRE(started.size() == 1);
+	auto deadline = std::chrono::steady_clock::now() + kBound;
+	while (!exited(started[0]) && std::chrono::steady_clock::now() < deadline)
+		std::this_thread::sleep_for(5ms);
+	REQUIRE(exited(started[0]));
+	std::string message;
+	CHECK(backend.makeWorker()->insert({"a", "/nonexistent/a.ko", {}, {}}, message) == -ENOENT);
+	CHECK(message.empty());
+	CHECK(startedHelpers(tree).size() == 2);
+}
+
+TEST_CASE("given prepared helpers no worker took, the backend should end them as it goes")
+{
+	TempTree tree;
+	std::vector<pid_t> started;
+	{
+		KernelBackend backend(false,
+				      scriptHelper(tree, "echo $$ >>" + tree.path("/started") +
+								 "; exec " + builtHelper()));
+		backend.prepare(3);
+		started = waitStarted(tree, 3);
+	}
+	REQUIRE(started.size() == 3);
+	for (pid_t pid : started) // reaped: not even a zombie is left
+		CHECK(kill(pid, 0) == -1);
 }
 
 TEST_CASE("given a helper that never answers, the pool should time the insert out and abandon "

@@ -53,8 +53,9 @@ SCENARIOS = {
     "actions": {"image": "modloadd", "actions": "restart-stop"},
     "hotplug": {"image": "modloadd", "actions": "hotplug"},
     "stock": {"image": "stock", "actions": "hotplug"},
-    # its action waits two watchdog periods (60 s) with the insert stuck before it stops the daemon
-    "faults": {"image": "modloadd-faults", "actions": "faults", "timeout": 120},
+    # its action waits two watchdog periods (60 s) with the insert stuck, and at most 60 s more
+    # for modloadd_vm_slow's late answer, before it stops the daemon
+    "faults": {"image": "modloadd-faults", "actions": "faults", "timeout": 180},
     "restart": {"image": "modloadd", "actions": None, "append": "modloadd_vm.kill_coldplug=1"},
 }
 # make-image.sh's arguments for each image.
@@ -1008,18 +1009,26 @@ def check_rule_hotplug(c):
 
 # The fault modules of the faults image (tools/vm/modules, guest/faults/): name -> (what the
 # kernel prints, the errno of the refusal). modloadd_vm_hang's init blocks for 240 s, past
-# InsertTimeoutSec=20; modloadd_vm_after_hang depends on it.
+# InsertTimeoutSec=20; modloadd_vm_after_hang depends on it. modloadd_vm_slow's init takes 35 s
+# and succeeds: timed out, then answered late.
 FAULT_HANG = "modloadd_vm_hang"
 FAULT_AFTER_HANG = "modloadd_vm_after_hang"
 FAULT_EIO = "modloadd_vm_eio"
 FAULT_NOSYM = "modloadd_vm_nosym"
+FAULT_SLOW = "modloadd_vm_slow"
 FAULT_TEXT = {
     FAULT_HANG: "modloadd_vm_hang: init blocks for 240 s",
     FAULT_EIO: "modloadd_vm_eio: test device does not answer, giving up (EIO)",
     FAULT_NOSYM: "modloadd_vm_nosym: Unknown symbol modloadd_vm_no_such_symbol",
+    FAULT_SLOW: "modloadd_vm_slow: init takes 35 s",
 }
-FAULT_MODULES = (FAULT_HANG, FAULT_AFTER_HANG, FAULT_EIO, FAULT_NOSYM)
+FAULT_SLOW_RETURN = "modloadd_vm_slow: init returns after 35 s"
+FAULT_MODULES = (FAULT_HANG, FAULT_AFTER_HANG, FAULT_EIO, FAULT_NOSYM, FAULT_SLOW)
 INSERT_TIMEOUT_S = 20
+SLOW_INIT_S = 35
+# MESSAGE_ID of the entry for an insert that returned after its timeout (daemon/report/
+# message_ids.h, kFinishedLate; these never change).
+MESSAGE_ID_FINISHED_LATE = "f517c30c9c234e739b014ab19bfd3015"
 # `systemctl stop modloadd` with an insert stuck in a module's init returns within this bound
 # (the unit's short TimeoutStopSec=, KillMode=process: the stuck helper is left behind).
 STOP_BOUND_S = 10.0
@@ -1057,7 +1066,7 @@ def kernel_text(e):
 
 
 def check_faults(c):
-    """Faulty modules (init blocks, -EIO, unknown symbol): each reported once, the rest of the boot goes on.
+    """Faulty modules (init blocks, -EIO, unknown symbol, init returns late): each reported, the rest of the boot goes on.
 
     The faults image: modules built against the guest kernel's headers, InsertTimeoutSec=20.
     """
@@ -1135,6 +1144,72 @@ def check_faults(c):
         c.ok(len(tried) == 1, f"{m}: one load attempt ({', '.join(str(a['error']) for a in tried)})", json.dumps(tried, indent=1))
     others = [m for m, v in ((s["attempts"] or {}).get("repeated") or {}).items() if any(x["loader"] == "modloadd" for x in v)]
     c.ok(not others, "no module attempted twice by modloadd", " ".join(others))
+    check_late_answer(c, r)
+
+
+def entry_s(e):
+    """A journal entry's time on the monotonic clock, in seconds (the trace's clock: trace_clock=mono)."""
+    return int(S.field(e, "__MONOTONIC_TIMESTAMP") or 0) / 1e6
+
+
+def check_late_answer(c, r):
+    """modloadd_vm_slow: timed out after InsertTimeoutSec=, then journaled again when its init returned.
+
+    Read at the faults action's "hung" snapshot, which waits (bounded) for the late entry.
+    """
+    hung = r["phases"].get("hung")
+    if not c.ok(hung is not None, f"{FAULT_SLOW}: the faults action took its hung snapshot", ", ".join(r["phases"])):
+        return
+    es = entries_for(hung, FAULT_SLOW)
+    timed = [e for e in es if S.field(e, "MODLOADD_LATE") != "1"]
+    late = [e for e in es if S.field(e, "MODLOADD_LATE") == "1"]
+    c.ok(len(timed) == 1 and S.field(timed[0], "MODLOADD_OUTCOME") == "timed out",
+         f"{FAULT_SLOW}: one entry MODLOADD_OUTCOME=timed out", describe(es))
+    if timed:
+        c.ok(FAULT_TEXT[FAULT_SLOW].split(": ", 1)[1] in kernel_text(timed[0]),
+             f"{FAULT_SLOW}: the timed-out entry carries the kernel's text so far "
+             f"({FAULT_TEXT[FAULT_SLOW].split(': ', 1)[1]!r})", json.dumps(timed[0], indent=1))
+    # the daemon writes the late entry with the outcome's word ("inserted") and no kernel text
+    # for a success (it keeps the kernel's lines for failures)
+    c.ok(len(late) == 1 and S.field(late[0], "MODLOADD_OUTCOME") == "inserted"
+         and S.field(late[0], "MESSAGE_ID") == MESSAGE_ID_FINISHED_LATE and not S.field(late[0], "ERRNO")
+         and "finished initialising after its timeout" in (S.field(late[0], "MESSAGE") or ""),
+         f"{FAULT_SLOW}: one late entry, MODLOADD_LATE=1, MODLOADD_OUTCOME=inserted, "
+         f"MESSAGE_ID={MESSAGE_ID_FINISHED_LATE}", describe(es))
+    dmesg = S.read(os.path.join(r["dir"], "dmesg.txt")) or ""
+    c.ok(FAULT_SLOW_RETURN in dmesg, f"the kernel logged {FAULT_SLOW_RETURN!r}")
+    st = initstates(S.read(os.path.join(r["dir"], "faults", "initstate-hung")))
+    c.ok(FAULT_SLOW in hung["proc_modules"] and st.get(FAULT_SLOW) == "live",
+         f"{FAULT_SLOW} is live at the hung snapshot (/proc/modules, initstate {st.get(FAULT_SLOW)})", json.dumps(st))
+    hs = S.summary(r, "hung")
+    att = (hs["attempts"] or {}).get("list", [])
+    slow = [a for a in att if a["module"] == FAULT_SLOW]
+    c.ok(len(slow) == 1 and slow[0]["loader"] == "modloadd" and slow[0]["error"] == "ok" and slow[0]["inserted"],
+         f"{FAULT_SLOW}: one load attempt, by modloadd, that returned 0", json.dumps(slow, indent=1))
+    if len(slow) == 1 and len(timed) == 1 and len(late) == 1 and slow[0]["end"] is not None:
+        a, t, lt = slow[0], entry_s(timed[0]), entry_s(late[0])
+        print(f"# {FAULT_SLOW}: insert began at {a['ts']:.2f}s, timed out entry at {t:.2f}s (+{t - a['ts']:.2f}s), "
+              f"init returned at {a['end']:.2f}s (+{a['end'] - a['ts']:.2f}s), late entry at {lt:.2f}s "
+              f"(+{lt - a['ts']:.2f}s)")
+        # the daemon's clock starts when it hands the job to its helper, a little before the syscall
+        c.ok(t - a["ts"] >= INSERT_TIMEOUT_S - 1 and a["end"] - a["ts"] >= SLOW_INIT_S and t < a["end"] <= lt,
+             f"{FAULT_SLOW}: timed out after InsertTimeoutSec={INSERT_TIMEOUT_S}, answered late once its init returned "
+             f"({SLOW_INIT_S} s)", f"insert {a['ts']:.2f}s, timed out {t:.2f}s, returned {a['end']:.2f}s, late entry {lt:.2f}s")
+    # nothing else was touched by it: the late answers and timeouts are these two modules' only
+    others = [e for e in hung["journal"] if S.field(e, "MODLOADD_LATE") == "1" and S.field(e, "MODLOADD_MODULE") != FAULT_SLOW]
+    c.ok(not others, "no other module has a late entry", describe(others))
+    others = [e for e in hung["journal"] if S.field(e, "MODLOADD_OUTCOME") == "timed out"
+              and S.field(e, "MODLOADD_MODULE") not in (FAULT_HANG, FAULT_SLOW)]
+    c.ok(not others, f"no module but {FAULT_HANG} and {FAULT_SLOW} timed out", describe(others))
+    others = [e for e in hung["journal"] if S.field(e, "MODLOADD_MODULE") != FAULT_SLOW
+              and FAULT_SLOW in " ".join(S.fields(e, "MODLOADD_CAUSE"))]
+    c.ok(not others, f"no entry blames {FAULT_SLOW} for another module", describe(others))
+    exp = [m for m in expected_loaded(r) if m not in FAULT_MODULES]
+    gone = [m for m in exp if m not in hung["proc_modules"]]
+    c.ok(not gone, f"every other modules-load.d module and dependency is still live at the hung snapshot ({len(exp)})",
+         "missing: " + " ".join(gone))
+    twice = [m for m, v in ((hs["attempts"] or {}).get("repeated") or {}).items() if any(x["loader"] == "modloadd" for x in v)]
+    c.ok(not twice, "no module attempted twice by modloadd up to the hung snapshot", " ".join(twice))
 
 
 def check_stop_stuck(c):

@@ -2,12 +2,11 @@
 #include "service/daemon.h"
 
 #include "base/strings.h"
-#include "load/kernel_backend.h"
-#include "load/simulated_backend.h"
 #include "report/daemon_report.h"
 #include "report/notify.h"
 #include "report/outcome_report.h"
 #include "report/tally.h"
+#include "service/backend_choice.h"
 #include "service/instance_record.h"
 #include "service/without_modules.h"
 #include "system/modules_disabled.h"
@@ -15,8 +14,6 @@
 
 #include <csignal>
 #include <fmt/format.h>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace modloadd {
@@ -24,26 +21,6 @@ namespace modloadd {
 namespace {
 
 constexpr const char *kStarting = "Still reading the configuration and the module index";
-
-std::unique_ptr<Backend> makeBackend(const Settings &settings, Journal &journal)
-{
-	if (settings.backend == BackendKind::Kernel)
-		return std::make_unique<KernelBackend>(settings.installCommands ==
-						       InstallCommands::Run);
-	Diagnostics diags;
-	SimulationScript script = SimulationScript::uniform(0);
-	if (!settings.simulationScript.empty()) {
-		std::ifstream in(settings.simulationScript);
-		if (!in)
-			diags.push_back({settings.simulationScript, 0,
-					 "cannot read the simulation script, ignoring"});
-		std::stringstream text;
-		text << in.rdbuf();
-		script = SimulationScript::parse(text.str(), settings.simulationScript, diags);
-	}
-	reportDiagnostics(journal, diags);
-	return std::make_unique<SimulatedBackend>(std::move(script));
-}
 
 } // namespace
 

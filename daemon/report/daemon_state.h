@@ -55,7 +55,8 @@ struct DaemonState {
 	uint64_t startedUsec = 0; // CLOCK_REALTIME, microseconds since the epoch
 	uint64_t writtenUsec = 0;
 	// "starting" (reading the configuration and the index), "loading", "settled" (the devices
-	// present are known and every module asked for has settled), "reloading", "stopping".
+	// present are known and every module asked for has settled), "reloading", "disabled"
+	// (modules_disabled=1: nothing to load), "stopping".
 	std::string phase;
 	bool ready = false;	 // READY=1 was sent
 	uint64_t generation = 0; // reloads finished

@@ -570,3 +570,22 @@ TEST_CASE("given an insert that returns after its timeout, the state should keep
 	CHECK(late->inserting.empty()); // it returned
 	CHECK(hasEntry(journal, message_id::kFinishedLate));
 }
+
+TEST_CASE("given a state that cannot be written, the daemon should say so once and load all the "
+	  "same")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\n");
+	root.dir.write("run/modloadd", "a file where the directory should be\n");
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	Daemon daemon(optionsFor(root, true), simulated(), journal);
+	CHECK(daemon.run() == 0);
+	INFO(entries(journal));
+	CHECK(daemon.loadRun()->tally().count(OutcomeKind::Inserted) == 7);
+	// Written at start, as modules settled, once settled and at the stop: said once.
+	size_t said = 0;
+	for (const LogRecord &r : journal.records())
+		said += r.message.find("Cannot write " + stateFilePath(root.dir.root())) == 0;
+	CHECK(said == 1);
+}

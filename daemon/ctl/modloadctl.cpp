@@ -1,10 +1,11 @@
-// modloadctl: ask modloadd's questions without the daemon. `plan` is the dry run of a boot,
-// `verify` the check of configuration files an image build can run, `reload` the unit's
-// ExecReload=.
+// modloadctl: ask modloadd's questions. `status` and `list` read what the running daemon did;
+// `plan` is the dry run of a boot, `verify` the check of configuration files an image build can
+// run, both without the daemon; `reload` is the unit's ExecReload=.
 #include "base/strings.h"
 #include "config/conf_files.h"
 #include "config/modules_load_d.h"
 #include "config/settings.h"
+#include "ctl/state_commands.h"
 #include "report/plan_output.h"
 #include "rules/rule_file.h"
 #include "service/boot_plan.h"
@@ -34,6 +35,10 @@ void usage(FILE *to)
 	fmt::print(to, "Usage: modloadctl [OPTIONS] COMMAND\n"
 		       "\n"
 		       "Commands:\n"
+		       "  status          the running daemon: since when, its phase, reloads,\n"
+		       "                  counts by outcome, uevents, failed and stuck inserts\n"
+		       "  list [--failed] every module the daemon handled this boot: outcome,\n"
+		       "                  time taken, origins; why a failure failed\n"
 		       "  plan            what the next boot would load, in order: the kernel\n"
 		       "                  command line, modules-load.d, the devices present\n"
 		       "                  and the rules that hold; and each rule's verdict\n"
@@ -48,6 +53,7 @@ void usage(FILE *to)
 		       "  --root DIR      read configuration and modules under DIR (default /)\n"
 		       "  --kernel VER    the kernel version whose modules to use\n"
 		       "  --json          print one JSON object\n"
+		       "  --failed        list: only the modules that failed or timed out\n"
 		       "  --no-devices    leave out the devices under ROOT/sys/devices (the\n"
 		       "                  rules' device conditions then see none)\n"
 		       "  --pid PID       reload: the daemon to signal (the unit's $MAINPID)\n"
@@ -61,6 +67,7 @@ struct Options {
 	std::vector<std::string> files; // verify's arguments
 	BootInputs inputs;
 	bool json = false;
+	bool failed = false; // list: the failures only
 	bool devices = true;
 	pid_t pid = 0;		  // reload: the daemon
 	unsigned timeoutSec = 90; // reload: TimeoutStartSec= of the unit
@@ -68,11 +75,21 @@ struct Options {
 
 int parse(int argc, char **argv, Options &opts)
 {
-	enum { OptRoot = 256, OptKernel, OptJson, OptNoDevices, OptPid, OptTimeout, OptVersion };
+	enum {
+		OptRoot = 256,
+		OptKernel,
+		OptJson,
+		OptFailed,
+		OptNoDevices,
+		OptPid,
+		OptTimeout,
+		OptVersion
+	};
 	static const option longOptions[] = {
 		{"root", required_argument, nullptr, OptRoot},
 		{"kernel", required_argument, nullptr, OptKernel},
 		{"json", no_argument, nullptr, OptJson},
+		{"failed", no_argument, nullptr, OptFailed},
 		{"no-devices", no_argument, nullptr, OptNoDevices},
 		{"pid", required_argument, nullptr, OptPid},
 		{"timeout", required_argument, nullptr, OptTimeout},
@@ -91,6 +108,9 @@ int parse(int argc, char **argv, Options &opts)
 			break;
 		case OptJson:
 			opts.json = true;
+			break;
+		case OptFailed:
+			opts.failed = true;
 			break;
 		case OptNoDevices:
 			opts.devices = false;
@@ -280,6 +300,14 @@ try {
 	int r = parse(argc, argv, opts);
 	if (r <= 0)
 		return r < 0 ? 2 : 0;
+	if (opts.failed && opts.command != "list") {
+		fmt::print(stderr, "modloadctl: --failed goes with list only\n");
+		return 2;
+	}
+	if (opts.command == "status")
+		return showStatus(opts.inputs.root, opts.json);
+	if (opts.command == "list")
+		return listModules(opts.inputs.root, opts.json, opts.failed);
 	if (opts.command == "plan")
 		return plan(opts);
 	if (opts.command == "verify")

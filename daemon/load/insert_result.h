@@ -3,6 +3,7 @@
 
 #include "base/outcome.h"
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -18,6 +19,8 @@ struct InsertResult {
 	int rc; // 0 or -errno, as BackendWorker::insert
 	std::string kernelMessage;
 	When when = When::InTime;
+	// From the start of the insert to its answer (TimedOut: to the deadline).
+	std::chrono::microseconds took{};
 };
 
 // Classify the result of one insertion attempt (0 or -errno), as systemd-modules-load does:

@@ -113,6 +113,7 @@ size_t Loader::add(ModuleGraph graph)
 		batch.push_back(std::move(job));
 		modules_.push_back(std::move(m));
 		loadJobs_.push_back(std::move(loads[i]));
+		attempts_.emplace_back();
 	}
 	size_t added = batch.size();
 	if (added) {
@@ -147,14 +148,18 @@ void Loader::settle(std::vector<InsertResult> results)
 		o.kernelMessage = std::move(r.kernelMessage);
 		switch (r.when) {
 		case InsertResult::When::InTime:
+			attempts_[r.job].took = r.took;
 			scheduler_.finish(r.job, std::move(o));
 			break;
 		case InsertResult::When::TimedOut:
+			attempts_[r.job].took = r.took;
 			scheduler_.finish(r.job, Outcome{OutcomeKind::TimedOut, ETIMEDOUT,
 							 timeoutCause(insertTimeout_),
 							 std::move(o.kernelMessage)});
 			break;
 		case InsertResult::When::Late:
+			attempts_[r.job].late = o;
+			attempts_[r.job].lateTook = r.took;
 			lateObserver_(modules_[r.job], o);
 			break;
 		}

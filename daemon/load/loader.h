@@ -80,6 +80,18 @@ public:
 	size_t size() const { return modules_.size(); }
 	const PlannedModule &module(size_t i) const { return modules_[i]; }
 	const std::optional<Outcome> &outcome(size_t i) const { return scheduler_.outcome(i); }
+	// How long job i's insert took, to its answer or its timeout; none when not attempted
+	// (decided by the plan, a dependency, an earlier refusal) or not answered yet.
+	const std::optional<std::chrono::microseconds> &took(size_t i) const
+	{
+		return attempts_[i].took;
+	}
+	// What job i's insert came back with after it had timed out, and when.
+	const std::optional<Outcome> &late(size_t i) const { return attempts_[i].late; }
+	const std::optional<std::chrono::microseconds> &lateTook(size_t i) const
+	{
+		return attempts_[i].lateTook;
+	}
 
 private:
 	void settle(std::vector<InsertResult> results);
@@ -90,6 +102,11 @@ private:
 	Scheduler scheduler_;
 	std::vector<PlannedModule> modules_; // by job
 	std::vector<LoadJob> loadJobs_;	     // by job
+	struct Attempt {
+		std::optional<std::chrono::microseconds> took, lateTook;
+		std::optional<Outcome> late;
+	};
+	std::vector<Attempt> attempts_; // by job
 	std::unordered_map<std::string, size_t> byName_;
 	std::unordered_map<std::string, size_t> missingByName_; // names that resolved to nothing
 	std::unordered_map<std::string, Outcome> presettled_;

@@ -123,12 +123,15 @@ void WorkerPool::workerLoop(Slot &slot)
 		auto [job, load] = std::move(work_.front());
 		work_.pop_front();
 		slot.job = job;
-		slot.deadline = std::chrono::steady_clock::now() + timeout_;
+		slot.started = std::chrono::steady_clock::now();
+		slot.deadline = slot.started + timeout_;
 		deadlinesChanged_.notify_one();
 		guard.unlock();
 
 		InsertResult r{job, 0, {}};
 		r.rc = worker->insert(load, r.kernelMessage);
+		r.took = std::chrono::duration_cast<std::chrono::microseconds>(
+			std::chrono::steady_clock::now() - slot.started);
 		if (recorder_ && r.rc != -ECANCELED)
 			recorder_(load, r.rc);
 
@@ -175,7 +178,9 @@ void WorkerPool::watchDeadlines()
 			std::string lines =
 				slot->worker ? slot->worker->linesSoFar() : std::string();
 			post({*slot->job, -ETIMEDOUT, std::move(lines),
-			      InsertResult::When::TimedOut});
+			      InsertResult::When::TimedOut,
+			      std::chrono::duration_cast<std::chrono::microseconds>(
+				      now - slot->started)});
 		}
 		// Queued work gets the stuck threads' replacements now (after the walk over
 		// slots_, which this grows).

@@ -65,7 +65,7 @@ private:
 		std::thread thread;
 		BackendWorker *worker = nullptr; // while the thread has one
 		std::optional<size_t> job;	 // the insert running
-		std::chrono::steady_clock::time_point deadline;
+		std::chrono::steady_clock::time_point started, deadline;
 		bool stuck = false; // its insert timed out and has not returned
 	};
 

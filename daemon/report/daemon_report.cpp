@@ -218,6 +218,14 @@ void reportRecordUnwritten(Journal &journal, std::string_view path, int r)
 				 path, strerror(-r)));
 }
 
+void reportStateUnwritten(Journal &journal, std::string_view path, int r)
+{
+	journal.send(LOG_WARNING, {errnoField(r)},
+		     fmt::format("Cannot write {}: {}; modloadctl status and list will not see "
+				 "this daemon",
+				 path, strerror(-r)));
+}
+
 void reportReloaded(Journal &journal, uint64_t generation, const std::vector<std::string> &causes,
 		    size_t added, bool bySignal, std::string_view note)
 {

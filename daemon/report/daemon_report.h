@@ -65,6 +65,8 @@ void reportNoWatch(Journal &journal, const Error &error);
 void reportSettingNeedsRestart(Journal &journal, std::string_view key);
 void reportReloadUnbounded(Journal &journal, const Error &error, std::string_view consequence);
 void reportRecordUnwritten(Journal &journal, std::string_view path, int r);
+// The state for modloadctl status and list: once per process, however often it fails.
+void reportStateUnwritten(Journal &journal, std::string_view path, int r);
 void reportReloaded(Journal &journal, uint64_t generation, const std::vector<std::string> &causes,
 		    size_t added, bool bySignal, std::string_view note);
 

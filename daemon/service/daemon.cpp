@@ -75,6 +75,16 @@ bool Daemon::start()
 				[this] { return run_->progress(); }});
 	reloader_->setBound(settings_.readyTimeoutSec);
 	reloader_->hold();
+	// What modloadctl status and list read, from now until the stop.
+	state_ = std::make_unique<StateWriter>(*loop_, journal_, options_.root, [this] {
+		return DaemonParts{run_.get(),
+				   devices_.get(),
+				   reloader_.get(),
+				   ready_,
+				   coldplugged_ && run_ && idle(),
+				   status()};
+	});
+	state_->writeNow();
 	if (!options_.once)
 		reloader_->watch(settings_.watchConfiguration);
 
@@ -376,6 +386,7 @@ void Daemon::afterProgress()
 		}
 		reloader_->progressed();
 	}
+	state_->progressed();
 	notifyStatus(status());
 }
 
@@ -388,6 +399,7 @@ void Daemon::becomeReady(bool bounded)
 	if (bounded)
 		reportReadyBound(journal_, run_ ? run_->progress() : kStarting);
 	notifyReady(status());
+	state_->progressed();
 }
 
 std::string Daemon::status() const
@@ -407,6 +419,7 @@ int Daemon::stop(int loopResult)
 	if (startFailed_)
 		return 1;
 	std::vector<std::string> running = run_ ? run_->running() : std::vector<std::string>();
+	state_->writeNow("stopping"); // with the inserts still running
 	if (options_.once) {
 		reportRunningAtStop(journal_, running);
 		return settled_ && run_->tally().failed().empty() ? 0 : 1;

@@ -13,6 +13,7 @@
 #include "service/off_loop.h"
 #include "service/reload.h"
 #include "service/rule_tests.h"
+#include "service/state_writer.h"
 
 #include <chrono>
 #include <functional>
@@ -89,6 +90,7 @@ private:
 	std::unique_ptr<DeviceIntake> devices_;
 	std::unique_ptr<Reloader> reloader_;
 	std::unique_ptr<RuleTests> ruleTests_;
+	std::unique_ptr<StateWriter> state_; // from the start on: ROOT/run/modloadd/state.json
 	std::vector<SdEventSource> sources_; // for the daemon's life: signals, fds
 	SdEventSource coldplugSource_;
 	SdEventSource readyBound_;

@@ -74,6 +74,11 @@ public:
 	void hold() { held_ = true; }
 	void resume();
 
+	// Reloads finished so far (the reload record's generation).
+	uint64_t generation() const { return generation_; }
+	// A reload has begun and not finished.
+	bool reloading() const { return pending_.has_value(); }
+
 private:
 	void read();
 	void onRead(Apply apply);

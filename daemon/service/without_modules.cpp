@@ -5,6 +5,7 @@
 #include "report/notify.h"
 #include "service/event_loop.h"
 #include "service/reload.h"
+#include "service/state_writer.h"
 #include "system/process_name.h"
 
 #include <csignal>
@@ -50,7 +51,13 @@ int serveWithoutModules(const DaemonOptions &options, Journal &journal)
 		}
 	if (int r = loop->enableWatchdog(); r < 0)
 		reportNoWatchdog(journal, r);
+	// modloadctl status says why nothing loads.
+	StateWriter state(*loop, journal, options.root, [&reloader] {
+		return DaemonParts{nullptr, nullptr, &reloader, true, true, kStatus};
+	});
+	state.writeNow("disabled");
 	int r = loop->run();
+	state.writeNow("stopping");
 	notifyStopping();
 	if (r < 0) {
 		reportLoopFailure(journal, r);

@@ -1,19 +1,24 @@
 // The Daemon object in this process, on a fixture root with the simulated backend: a run that
 // ends when the devices present have settled, and a run that serves, reloads on SIGHUP and
-// stops on SIGTERM. The signals are blocked in every thread of this test, as modloadd's main()
-// blocks them, so the daemon's event loop takes them.
+// stops on SIGTERM; the state it publishes for modloadctl. The signals are blocked in every thread
+// of this test, as modloadd's main() blocks them, so the daemon's event loop takes them.
+#include "config/conf_files.h"
+#include "report/daemon_state.h"
 #include "report/message_ids.h"
 #include "service/daemon.h"
 #include "temp_tree.h"
 #include "tree_support.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <thread>
 
@@ -124,6 +129,53 @@ private:
 bool startsWith(const std::string &s, std::string_view prefix)
 {
 	return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The state the daemon left under ROOT, parsed.
+DaemonState stateUnder(const FixtureRoot &root)
+{
+	std::string text;
+	REQUIRE(readConfFileText(stateFilePath(root.dir.root()), text) == 0);
+	auto state = parseDaemonState(text);
+	INFO(text);
+	REQUIRE(state);
+	return *state;
+}
+
+// Waits until the state under ROOT satisfies WANTED, or the bound passes. No assertion: for
+// the driver thread.
+template <typename F> std::optional<DaemonState> waitForState(const FixtureRoot &root, F wanted)
+{
+	auto deadline = std::chrono::steady_clock::now() + kBound;
+	while (std::chrono::steady_clock::now() < deadline) {
+		std::string text;
+		if (readConfFileText(stateFilePath(root.dir.root()), text) == 0)
+			if (auto state = parseDaemonState(text); state && wanted(*state))
+				return *state;
+		std::this_thread::sleep_for(10ms);
+	}
+	return std::nullopt;
+}
+
+const ModuleState &moduleIn(const DaemonState &state, const std::string &name)
+{
+	for (const ModuleState &m : state.modules)
+		if (m.name == name)
+			return m;
+	FAIL("no module " << name << " in the state");
+	std::abort();
+}
+
+bool contains(const std::vector<std::string> &v, const std::string &s)
+{
+	return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+mode_t modeOf(const std::string &path)
+{
+	struct stat st {};
+	REQUIRE(stat(path.c_str(), &st) == 0);
+	return st.st_mode & 07777;
 }
 
 } // namespace
@@ -330,6 +382,14 @@ TEST_CASE("given an insert that hangs with no timeout, the daemon should serve t
 	for (const LogRecord &r : journal.records())
 		named |= r.field("MODLOADD_STILL_INSERTING") == "fx_chain_c";
 	CHECK(named);
+	// The state at the stop says so too: the insert still running, what waits for it.
+	DaemonState state = stateUnder(root);
+	CHECK(state.phase == "stopping");
+	CHECK(state.inserting == std::vector<std::string>{"fx_chain_c"});
+	CHECK(moduleIn(state, "fx_chain_c").outcome == "inserting");
+	CHECK_FALSE(moduleIn(state, "fx_chain_c").durationMs.has_value());
+	CHECK(moduleIn(state, "fx_chain_b").outcome == "waiting");
+	CHECK(moduleIn(state, "fx_dia_top").outcome == "inserted");
 }
 
 TEST_CASE("given an insert past InsertTimeoutSec=, the daemon should report it timed out and "
@@ -356,4 +416,176 @@ TEST_CASE("given an insert past InsertTimeoutSec=, the daemon should report it t
 	CHECK(outcomes(journal, "fx_dia_top", "inserted") == 1);
 	CHECK(daemon.loadRun()->tally().summary().find("fx_chain_c (timed out)") !=
 	      std::string::npos);
+	// In the state: timed out after its second, and still inside its init.
+	DaemonState state = stateUnder(root);
+	const ModuleState &c = moduleIn(state, "fx_chain_c");
+	CHECK(c.outcome == "timed_out");
+	CHECK(c.err == ETIMEDOUT);
+	CHECK(c.cause == "no answer within 1 s (InsertTimeoutSec=)");
+	REQUIRE(c.durationMs);
+	CHECK(*c.durationMs >= 1000);
+	CHECK(state.inserting == std::vector<std::string>{"fx_chain_c"});
+	CHECK(state.counts[size_t(OutcomeKind::TimedOut)] == 1);
+}
+
+TEST_CASE("given lists, a device and a failing module, the daemon should publish every module "
+	  "with its outcome, origins, errno and time, world-readable whatever the umask")
+{
+	FixtureRoot root;
+	const std::string devpath = "/devices/pci0000:00/0000:00:03.0";
+	const std::string virtio = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+	root.addDevice(devpath, "pci", "MODALIAS=" + virtio + "\n");
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\n");
+	root.dir.write("script", "fx_dia_left:0:ENOEXEC\n");
+	Settings settings = simulated();
+	settings.simulationScript = root.dir.root() + "/script";
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	mode_t umaskBefore = umask(077);
+	Daemon daemon(optionsFor(root, true), settings, journal);
+	int status = daemon.run();
+	umask(umaskBefore);
+	INFO(entries(journal));
+	CHECK(status == 1);
+	DaemonState state = stateUnder(root);
+
+	CHECK(state.pid == getpid());
+	CHECK(state.phase == "stopping"); // --once: the state at the stop
+	CHECK(state.ready);
+	CHECK(state.startedUsec > 0);
+	CHECK(state.writtenUsec >= state.startedUsec);
+	// The counts are the tally's, and every module the run knows is listed.
+	const Tally &tally = daemon.loadRun()->tally();
+	for (size_t k = 0; k < kOutcomeKinds; k++)
+		CHECK(state.counts[k] == tally.count(static_cast<OutcomeKind>(k)));
+	CHECK(state.counts[size_t(OutcomeKind::Inserted)] == 6);
+	CHECK(state.counts[size_t(OutcomeKind::Failed)] == 2);
+	CHECK(state.settled == 8);
+	CHECK(state.modules.size() == daemon.loadRun()->loader().size());
+	CHECK(state.inserting.empty());
+
+	const ModuleState &a = moduleIn(state, "fx_chain_a");
+	CHECK(a.outcome == "inserted");
+	CHECK(contains(a.origins, "/etc/modules-load.d/a.conf:1"));
+	CHECK(a.path.find("/lib/modules/6.1.0-fixture/") == 0);
+	CHECK(a.durationMs.has_value());
+	CHECK(contains(moduleIn(state, "fx_chain_b").origins, "dependency of fx_chain_a"));
+
+	const ModuleState &left = moduleIn(state, "fx_dia_left");
+	CHECK(left.outcome == "failed");
+	CHECK(left.err == ENOEXEC);
+	CHECK(left.durationMs.has_value()); // attempted
+	const ModuleState &top = moduleIn(state, "fx_dia_top");
+	CHECK(top.outcome == "failed");
+	CHECK(top.cause.find("fx_dia_left") != std::string::npos);
+	CHECK_FALSE(top.durationMs.has_value()); // never attempted
+	CHECK(contains(top.origins, "/etc/modules-load.d/a.conf:2"));
+
+	const ModuleState &alias = moduleIn(state, "fx_alias");
+	CHECK(alias.outcome == "inserted");
+	REQUIRE(alias.devices.size() == 1);
+	CHECK(alias.devices[0].devpath == devpath);
+	CHECK(alias.devices[0].modalias == virtio);
+
+	// Readable by anyone, though the daemon's umask was 077; no temporary file left.
+	CHECK(modeOf(stateFilePath(root.dir.root())) == 0644);
+	CHECK(modeOf(root.dir.path("/run/modloadd")) == 0755);
+	CHECK_FALSE(std::filesystem::exists(stateFilePath(root.dir.root()) + ".new"));
+}
+
+TEST_CASE("given a serving daemon, its state should say settled and ready, count a reload at "
+	  "once, and say stopping at SIGTERM")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	Settings settings = simulated();
+	settings.watchConfiguration = false;
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	std::optional<DaemonState> settled, reloaded;
+	std::thread driver([&] {
+		settled = waitForState(root,
+				       [](const DaemonState &s) { return s.phase == "settled"; });
+		root.dir.write("etc/modules-load.d/b.conf", "fx_dia_base\n");
+		kill(getpid(), SIGHUP);
+		reloaded = waitForState(root, [](const DaemonState &s) {
+			return s.generation == 1 && s.phase != "reloading";
+		});
+		kill(getpid(), SIGTERM);
+	});
+	Daemon daemon(optionsFor(root, false), settings, journal);
+	int status = daemon.run();
+	driver.join();
+	INFO(entries(journal));
+	CHECK(status == 0);
+	REQUIRE(settled);
+	CHECK(settled->phase == "settled");
+	CHECK(settled->ready);
+	CHECK(settled->generation == 0);
+	CHECK(settled->modules.size() == 1);
+	CHECK(settled->status.find("Loaded 1 modules") != std::string::npos);
+	REQUIRE(reloaded);
+	CHECK(reloaded->generation == 1);
+	CHECK(moduleIn(*reloaded, "fx_dia_base").outcome == "inserted");
+	CHECK(contains(moduleIn(*reloaded, "fx_dia_base").origins, "/etc/modules-load.d/b.conf:1"));
+	DaemonState last = stateUnder(root);
+	CHECK(last.phase == "stopping");
+	CHECK(last.generation == 1);
+}
+
+TEST_CASE("given an insert that returns after its timeout, the state should keep it timed out "
+	  "and add what it came back with")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	root.dir.write("script", "fx_chain_c:1500:0\n");
+	Settings settings = simulated();
+	settings.simulationScript = root.dir.root() + "/script";
+	settings.insertTimeoutSec = 1;
+	settings.watchConfiguration = false;
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	std::optional<DaemonState> late;
+	std::thread driver([&] {
+		late = waitForState(root, [](const DaemonState &s) {
+			return !s.modules.empty() && s.modules[0].late.has_value();
+		});
+		kill(getpid(), SIGTERM);
+	});
+	Daemon daemon(optionsFor(root, false), settings, journal);
+	int status = daemon.run();
+	driver.join();
+	INFO(entries(journal));
+	CHECK(status == 0);
+	REQUIRE(late);
+	const ModuleState &c = moduleIn(*late, "fx_chain_c");
+	CHECK(c.outcome == "timed_out");
+	REQUIRE(c.durationMs);
+	CHECK(*c.durationMs >= 1000);
+	REQUIRE(c.late);
+	CHECK(c.late->outcome == "inserted");
+	CHECK(c.late->err == 0);
+	REQUIRE(c.late->durationMs);
+	CHECK(*c.late->durationMs >= 1500);
+	CHECK(late->inserting.empty()); // it returned
+	CHECK(hasEntry(journal, message_id::kFinishedLate));
+}
+
+TEST_CASE("given a state that cannot be written, the daemon should say so once and load all the "
+	  "same")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\nfx_dia_top\n");
+	root.dir.write("run/modloadd", "a file where the directory should be\n");
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	Daemon daemon(optionsFor(root, true), simulated(), journal);
+	CHECK(daemon.run() == 0);
+	INFO(entries(journal));
+	CHECK(daemon.loadRun()->tally().count(OutcomeKind::Inserted) == 7);
+	// Written at start, as modules settled, once settled and at the stop: said once.
+	size_t said = 0;
+	for (const LogRecord &r : journal.records())
+		said += r.message.find("Cannot write " + stateFilePath(root.dir.root())) == 0;
+	CHECK(said == 1);
 }

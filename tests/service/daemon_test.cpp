@@ -280,6 +280,18 @@ TEST_CASE("given modules_disabled=1, we should say so once, attempt nothing and 
 	REQUIRE(notify.receive("READY=1"));
 	CHECK(notify.messages.size() == 1);
 	CHECK(notify.messages[0].find("STATUS=Module loading is disabled") != std::string::npos);
+	// modloadctl status says so (the state is written just after READY=1).
+	std::string shown;
+	status = -1;
+	for (int i = 0; i < 100 && status != 0; i++, poll(nullptr, 0, 50))
+		shown = capture(
+			fmt::format("'{}' --root '{}' status 2>&1", ctlBinary(), root.dir.root()),
+			status);
+	INFO(shown);
+	CHECK(status == 0);
+	CHECK(shown.find(fmt::format("modloadd: disabled, ready (PID {})", pid)) !=
+	      std::string::npos);
+	CHECK(shown.find("Status: Module loading is disabled") != std::string::npos);
 	kill(pid, SIGHUP);
 	CHECK(notify.receive("RELOADING=1"));
 	CHECK(notify.receive("READY=1"));
@@ -335,6 +347,15 @@ TEST_CASE("given a start that reads without end, we should send WATCHDOG=1 and R
 	CHECK(std::chrono::steady_clock::now() - begun < std::chrono::seconds(10));
 	CHECK(notify.messages.back().find("STATUS=Still reading the configuration") !=
 	      std::string::npos);
+	// The state was written before the loop ran: modloadctl sees a daemon that starts.
+	int status = 0;
+	std::string shown = capture(
+		fmt::format("'{}' --root '{}' status 2>&1", ctlBinary(), root.dir.root()), status);
+	INFO(shown);
+	CHECK(status == 0);
+	CHECK(shown.find("modloadd: starting, ") != std::string::npos);
+	CHECK(shown.find(fmt::format("(PID {})", pid)) != std::string::npos);
+	CHECK(shown.find("Modules: 0 of 0 settled") != std::string::npos);
 	CHECK(notify.receive("WATCHDOG=1")); // after READY=1 too, the start still going on
 	kill(pid, SIGTERM);
 	CHECK(notify.receive("STOPPING=1"));

@@ -18,6 +18,7 @@ struct InsertResult {
 	int rc; // 0 or -errno, as BackendWorker::insert
 	std::string kernelMessage;
 	When when = When::InTime;
+	double seconds = 0; // how long the insert took (InTime and Late)
 };
 
 // Classify the result of one insertion attempt (0 or -errno), as systemd-modules-load does:

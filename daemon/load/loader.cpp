@@ -145,6 +145,8 @@ void Loader::settle(std::vector<InsertResult> results)
 	for (InsertResult &r : results) {
 		Outcome o = classifyInsertResult(r.rc);
 		o.kernelMessage = std::move(r.kernelMessage);
+		if (insertTimer_ && r.when != InsertResult::When::TimedOut)
+			insertTimer_(modules_[r.job], o, r.seconds);
 		switch (r.when) {
 		case InsertResult::When::InTime:
 			scheduler_.finish(r.job, std::move(o));

@@ -128,7 +128,10 @@ void WorkerPool::workerLoop(Slot &slot)
 		guard.unlock();
 
 		InsertResult r{job, 0, {}};
+		auto began = std::chrono::steady_clock::now();
 		r.rc = worker->insert(load, r.kernelMessage);
+		r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
+				    .count();
 		if (recorder_ && r.rc != -ECANCELED)
 			recorder_(load, r.rc);
 

@@ -266,4 +266,13 @@ void reportReloaded(Journal &journal, uint64_t generation, const std::vector<std
 				 fmt::join(causes, "; "), added, note));
 }
 
+void reportMetricsUnwritten(Journal &journal, std::string_view path, int r)
+{
+	journal.send(LOG_WARNING,
+		     {{"MESSAGE_ID", std::string(message_id::kMetricsUnwritten)}, errnoField(r)},
+		     fmt::format("Cannot write the metrics file {}: {}; trying again when the "
+				 "run next changes",
+				 path, strerror(-r)));
+}
+
 } // namespace modloadd

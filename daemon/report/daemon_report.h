@@ -65,6 +65,9 @@ void reportNoWatch(Journal &journal, const Error &error);
 void reportSettingNeedsRestart(Journal &journal, std::string_view key);
 void reportReloadUnbounded(Journal &journal, const Error &error, std::string_view consequence);
 void reportRecordUnwritten(Journal &journal, std::string_view path, int r);
+
+// Metrics.
+void reportMetricsUnwritten(Journal &journal, std::string_view path, int r);
 void reportReloaded(Journal &journal, uint64_t generation, const std::vector<std::string> &causes,
 		    size_t added, bool bySignal, std::string_view note);
 

@@ -42,18 +42,19 @@ inline constexpr std::string_view kNoWatch = "0b19893bbdfa4bcf9862685a200258e7";
 inline constexpr std::string_view kSettingNeedsRestart = "1ee37352cfdd4f869da5718e936c21f3";
 inline constexpr std::string_view kWorkedAround = "5537384ed1c5476783753295fde5df18";
 inline constexpr std::string_view kRecordUnwritten = "396283ce3d824393a760bea50fab8463";
+inline constexpr std::string_view kMetricsUnwritten = "683b8755eb2f4c23983c80513452c73a";
 
 // Every one of them, for the test that the catalog explains each.
 inline constexpr std::string_view kAll[] = {
-	kInserted,	    kAlreadyLoaded,   kBuiltin,	       kBlacklisted,
-	kNotFound,	    kNoDevice,	      kFailed,	       kTimedOut,
-	kFinishedLate,	    kSummary,	      kConfigWarning,  kRuleFired,
-	kRuleModuleMissing, kReloaded,	      kDepmodLag,      kModulesDisabled,
-	kStartFailed,	    kEarlierRefusals, kReadyBound,     kStillInserting,
-	kRestarted,	    kNoWatchdog,      kLoopFailed,     kIndexReloaded,
-	kIndexKept,	    kNoUevents,	      kUeventOverflow, kRescanned,
-	kUeventCounters,    kUeventDropped,   kNoWatch,	       kSettingNeedsRestart,
-	kWorkedAround,	    kRecordUnwritten,
+	kInserted,	    kAlreadyLoaded,   kBuiltin,		 kBlacklisted,
+	kNotFound,	    kNoDevice,	      kFailed,		 kTimedOut,
+	kFinishedLate,	    kSummary,	      kConfigWarning,	 kRuleFired,
+	kRuleModuleMissing, kReloaded,	      kDepmodLag,	 kModulesDisabled,
+	kStartFailed,	    kEarlierRefusals, kReadyBound,	 kStillInserting,
+	kRestarted,	    kNoWatchdog,      kLoopFailed,	 kIndexReloaded,
+	kIndexKept,	    kNoUevents,	      kUeventOverflow,	 kRescanned,
+	kUeventCounters,    kUeventDropped,   kNoWatch,		 kSettingNeedsRestart,
+	kWorkedAround,	    kRecordUnwritten, kMetricsUnwritten,
 };
 
 } // namespace modloadd::message_id

@@ -82,6 +82,15 @@ std::optional<std::string> setLogTarget(Settings &s, std::string_view value)
 	return std::nullopt;
 }
 
+std::optional<std::string> setMetricsFile(Settings &s, std::string_view value)
+{
+	// node_exporter's textfile collector reads *.prom files in its directory.
+	if (!value.empty() && (value.front() != '/' || value.back() == '/'))
+		return "an absolute file name";
+	s.metricsFile = value;
+	return std::nullopt;
+}
+
 std::optional<std::string> setColdplug(Settings &s, std::string_view value)
 {
 	if (value.empty())
@@ -183,6 +192,7 @@ constexpr KeyHandler kKeys[] = {
 	 same<&Settings::insertTimeoutSec>},
 	{"Load", "WatchConfiguration", setWatchConfiguration, same<&Settings::watchConfiguration>},
 	{"Report", "LogTarget", setLogTarget, same<&Settings::logTarget>},
+	{"Report", "MetricsFile", setMetricsFile, same<&Settings::metricsFile>},
 	{"Devices", "Coldplug", setColdplug, same<&Settings::coldplug>},
 	{"Devices", "Uevents", setUevents, same<&Settings::uevents>},
 	{"Devices", "ReceiveBuffer", setReceiveBuffer, same<&Settings::receiveBuffer>},

@@ -32,6 +32,8 @@ struct Settings {
 	bool watchConfiguration = true;
 	// [Report] LogTarget=auto|journal|console
 	std::string logTarget = "auto";
+	// [Report] MetricsFile=/path: the Prometheus textfile (report/metrics.h); empty: none
+	std::string metricsFile;
 	// [Devices] Coldplug=yes|no: load for the devices present at start
 	bool coldplug = true;
 	// [Devices] Uevents=kernel|udev|no: where hotplug events come from

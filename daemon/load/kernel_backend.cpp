@@ -5,6 +5,7 @@
 #include "base/strings.h"
 
 #include "load/insert_protocol.h"
+#include "load/kmsg_lines.h"
 
 #include <atomic>
 #include <cerrno>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 extern char **environ;
 
@@ -27,61 +29,94 @@ namespace modloadd {
 
 namespace {
 
-// Reads what the kernel logged about one module since a mark. /dev/kmsg gives every reader its
-// own position, so concurrent workers do not steal each other's lines; they filter by the
-// "name: " prefix the module loader puts on its messages.
+// Reads what the kernel logged about one insert since a mark. /dev/kmsg gives every reader its
+// own position, so concurrent workers do not steal each other's lines; each keeps the lines
+// that belong to its insert (load/kmsg_lines.h): those that start with the module's name, and
+// the helper's lines about signatures, lockdown and ELF checks, which name no module.
 class KmsgReader {
 public:
-	KmsgReader() : fd_(open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {}
-
-	void mark()
+	explicit KmsgReader(const std::string &path)
+	    : fd_(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC))
 	{
+	}
+
+	void mark(std::string module, pid_t helper, std::string comm)
+	{
+		module_ = std::move(module);
+		helper_ = helper;
+		comm_ = std::move(comm);
 		seen_.clear();
+		partial_.clear();
 		if (fd_.valid())
 			lseek(fd_.get(), 0, SEEK_END);
 	}
 
-	// Every line about the module since the mark (each call reads on from the last).
-	std::string linesAbout(std::string_view module)
+	// The lines of the insert since the mark that explain its answer (0 while it runs: the
+	// module's own lines only). Each call reads on from the last.
+	std::string lines(int answer)
 	{
-		std::string &out = seen_;
-		if (!fd_.valid())
-			return out;
-		char buf[8192];
-		for (;;) {
-			ssize_t n = read(fd_.get(), buf, sizeof(buf) - 1);
-			if (n < 0 && errno == EPIPE)
-				continue; // overwritten records: skip ahead
-			if (n <= 0)
-				break;
-			// "prio,seq,usec,flags;text\n" then continuation lines.
-			std::string_view rec(buf, static_cast<size_t>(n));
-			auto semi = rec.find(';');
-			if (semi == std::string_view::npos)
+		readNew();
+		std::string out;
+		for (const Seen &s : seen_) {
+			if (!explainsAnswer(s.relation, answer, s.byThread))
 				continue;
-			std::string_view text = rec.substr(semi + 1);
-			text = text.substr(0, text.find('\n'));
-			if (mentions(text, module)) {
-				if (!out.empty())
-					out += '\n';
-				out += text;
-			}
+			if (!out.empty())
+				out += '\n';
+			out += s.text;
 		}
 		return out;
 	}
 
 private:
-	static bool mentions(std::string_view text, std::string_view module)
+	struct Seen {
+		std::string text;
+		KmsgRelation relation;
+		bool byThread;
+	};
+	static constexpr size_t kMaxSeen = 256; // a chatty init keeps its first lines
+
+	void readNew()
 	{
-		// Kernel messages about a module start with its name, in either spelling.
-		auto colon = text.find(':');
-		if (colon == std::string_view::npos)
-			return false;
-		return normalizeModuleName(text.substr(0, colon)) == normalizeModuleName(module);
+		if (!fd_.valid())
+			return;
+		char buf[8192];
+		for (;;) {
+			ssize_t n = read(fd_.get(), buf, sizeof(buf));
+			if (n < 0 && errno == EPIPE)
+				continue; // overwritten records: skip ahead
+			if (n <= 0)
+				break;
+			// One record per read from /dev/kmsg; a file (as the tests give) may hold
+			// several, and a record's continuation lines start with a space.
+			partial_.append(buf, static_cast<size_t>(n));
+			size_t begin = 0;
+			for (size_t nl; (nl = partial_.find('\n', begin)) != std::string::npos;
+			     begin = nl + 1) {
+				std::string_view line(partial_.data() + begin, nl - begin);
+				if (!line.empty() && line[0] != ' ')
+					take(line);
+			}
+			partial_.erase(0, begin);
+		}
+	}
+
+	void take(std::string_view line)
+	{
+		auto record = parseKmsgRecord(line);
+		if (!record || seen_.size() >= kMaxSeen)
+			return;
+		KmsgRelation relation = relationTo(*record, {module_, helper_, comm_});
+		if (relation != KmsgRelation::Unrelated)
+			seen_.push_back(
+				{std::move(record->text), relation, record->thread.has_value()});
 	}
 
 	UniqueFd fd_;
-	std::string seen_;
+	std::string module_;
+	pid_t helper_ = 0;
+	std::string comm_;
+	std::vector<Seen> seen_;
+	std::string partial_;
 };
 
 // One helper process (modloadd-insert) per worker, started on the first insert and again
@@ -89,10 +124,11 @@ private:
 // the kernel.
 class KernelWorker : public BackendWorker {
 public:
-	KernelWorker(KernelBackend &backend, std::string helper, bool allowInstallCommands)
+	KernelWorker(KernelBackend &backend, std::string helper, bool allowInstallCommands,
+		     const std::string &kmsg)
 	    : backend_(backend), helperPath_(std::move(helper)),
-	      allowInstallCommands_(allowInstallCommands),
-	      cancel_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
+	      helperComm_(commOf(helperPath_)), allowInstallCommands_(allowInstallCommands),
+	      cancel_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), kmsg_(kmsg)
 	{
 	}
 	~KernelWorker() override { stopHelper(); }
@@ -111,11 +147,7 @@ public:
 				fmt::format("cannot start {}: {}", helperPath_, strerror(-r));
 			return r;
 		}
-		{
-			std::lock_guard guard(kmsgLock_);
-			current_ = job.name;
-			kmsg_.mark();
-		}
+		mark(job.name);
 		InsertAnswer answer = 0;
 		int r = exchange(request, answer);
 		if (r == kNotSent) {
@@ -127,6 +159,7 @@ public:
 							    strerror(-s));
 				return s;
 			}
+			mark(job.name);
 			r = exchange(request, answer);
 		}
 		if (r == -ECANCELED)
@@ -151,13 +184,13 @@ public:
 				fmt::format("{}: its initialisation answered EEXIST: what it "
 					    "drives is taken by another module",
 					    job.name);
-			if (std::string lines = kmsg_.linesAbout(job.name); !lines.empty())
+			if (std::string lines = kmsg_.lines(answer); !lines.empty())
 				kernelMessage += "\n" + lines;
 			return -ENODEV;
 		}
 		if (answer < 0 && answer != -EEXIST) {
 			std::lock_guard guard(kmsgLock_);
-			kernelMessage = kmsg_.linesAbout(job.name);
+			kernelMessage = kmsg_.lines(answer);
 		}
 		return answer;
 	}
@@ -165,7 +198,7 @@ public:
 	std::string linesSoFar() override
 	{
 		std::lock_guard guard(kmsgLock_);
-		return kmsg_.linesAbout(current_);
+		return kmsg_.lines(0);
 	}
 
 	void abandon() override
@@ -183,6 +216,14 @@ private:
 		std::error_code ec;
 		return std::filesystem::exists("/sys/module/" + normalizeModuleName(name), ec) ||
 		       ec;
+	}
+
+	// The kernel's lines from now on about MODULE, or from the helper about it, are the
+	// insert's.
+	void mark(const std::string &module)
+	{
+		std::lock_guard guard(kmsgLock_);
+		kmsg_.mark(module, helper_.pid, helperComm_);
 	}
 
 	// A helper for the next insert: the one we have, a prepared one, or a new one.
@@ -231,13 +272,13 @@ private:
 
 	KernelBackend &backend_;
 	std::string helperPath_;
+	std::string helperComm_; // what the kernel calls the helper ("Lockdown: COMM: ...")
 	bool allowInstallCommands_;
 	UniqueFd cancel_;
 	std::atomic<bool> abandoned_{false};
 	InsertHelper helper_;
-	std::mutex kmsgLock_; // kmsg_ and current_: linesSoFar() comes from another thread
+	std::mutex kmsgLock_; // kmsg_: linesSoFar() comes from another thread
 	KmsgReader kmsg_;
-	std::string current_;
 };
 
 } // namespace
@@ -293,7 +334,7 @@ KernelBackend::~KernelBackend()
 
 std::unique_ptr<BackendWorker> KernelBackend::makeWorker()
 {
-	return std::make_unique<KernelWorker>(*this, helper_, allowInstallCommands_);
+	return std::make_unique<KernelWorker>(*this, helper_, allowInstallCommands_, kmsg_);
 }
 
 void KernelBackend::prepare(unsigned count)

@@ -33,10 +33,13 @@ class KernelBackend : public Backend {
 public:
 	// `allowInstallCommands`: run modprobe.d `install` commands through /bin/sh, as modprobe
 	// does, instead of refusing them (the resolver only hands us such jobs when allowed).
-	// `helper`: the modloadd-insert executable each worker starts.
+	// `helper`: the modloadd-insert executable each worker starts. `kmsg`: the kernel's log
+	// (a file of records in its format, for tests).
 	explicit KernelBackend(bool allowInstallCommands,
-			       std::string helper = defaultInsertHelper())
-	    : allowInstallCommands_(allowInstallCommands), helper_(std::move(helper))
+			       std::string helper = defaultInsertHelper(),
+			       std::string kmsg = "/dev/kmsg")
+	    : allowInstallCommands_(allowInstallCommands), helper_(std::move(helper)),
+	      kmsg_(std::move(kmsg))
 	{
 	}
 	// The prepared helpers that no worker took exit.
@@ -51,6 +54,7 @@ public:
 private:
 	bool allowInstallCommands_;
 	std::string helper_;
+	std::string kmsg_;
 	std::mutex lock_; // prepared_
 	std::vector<InsertHelper> prepared_;
 };

@@ -146,6 +146,9 @@ void Loader::settle(std::vector<InsertResult> results)
 	for (InsertResult &r : results) {
 		Outcome o = classifyInsertResult(r.rc);
 		o.kernelMessage = std::move(r.kernelMessage);
+		if (insertTimer_ && r.when != InsertResult::When::TimedOut)
+			insertTimer_(modules_[r.job], o,
+				     std::chrono::duration<double>(r.took).count());
 		switch (r.when) {
 		case InsertResult::When::InTime:
 			attempts_[r.job].took = r.took;

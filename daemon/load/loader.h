@@ -40,6 +40,11 @@ public:
 	// module stays settled as timed out, and so do its dependents.
 	void setLateObserver(Observer observer) { lateObserver_ = std::move(observer); }
 
+	// Called for every answer from the kernel (in time or late) with how long the insert took,
+	// in seconds, on the owner's thread.
+	using InsertTimer = std::function<void(const PlannedModule &, const Outcome &, double)>;
+	void setInsertTimer(InsertTimer timer) { insertTimer_ = std::move(timer); }
+
 	// Called on a worker thread with the outcome of each answer from the kernel, as soon as it
 	// comes (in time or late): for a record that must not wait for the owner's thread.
 	// Its arguments: the module's name, its options, the outcome.
@@ -112,6 +117,7 @@ private:
 	std::unordered_map<std::string, Outcome> presettled_;
 	Observer observer_ = [](const PlannedModule &, const Outcome &) {};
 	Observer lateObserver_ = [](const PlannedModule &, const Outcome &) {};
+	InsertTimer insertTimer_;
 	std::chrono::milliseconds insertTimeout_;
 };
 

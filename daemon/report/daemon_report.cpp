@@ -19,17 +19,34 @@ LogField errnoField(int r)
 	return {"ERRNO", fmt::format("{}", r < 0 ? -r : r)};
 }
 
+// MODLOADD_UEVENT_DROP=: the class of a refused datagram, for journalctl to filter on.
+std::string_view dropWord(UeventRejection kind)
+{
+	switch (kind) {
+	case UeventRejection::Truncated:
+		return "truncated";
+	case UeventRejection::Spoofed:
+		return "wrong-sender";
+	case UeventRejection::Malformed:
+		return "malformed";
+	case UeventRejection::BadModalias:
+		return "bad-modalias";
+	}
+	return "malformed";
+}
+
 } // namespace
 
 void reportStartFailure(Journal &journal, const Error &error)
 {
-	journal.send(LOG_ERR, {}, fmt::format("Cannot plan module loading: {}", error.message));
+	journal.send(LOG_ERR, {{"MESSAGE_ID", std::string(message_id::kStartFailed)}},
+		     fmt::format("Cannot plan module loading: {}", error.message));
 	notifyStatus("Failed: " + error.message);
 }
 
 void reportEarlierRefusals(Journal &journal, size_t count)
 {
-	journal.send(LOG_INFO, {},
+	journal.send(LOG_INFO, {{"MESSAGE_ID", std::string(message_id::kEarlierRefusals)}},
 		     fmt::format("{} modules the kernel refused earlier in this boot are not "
 				 "tried again (/run/modloadd/refused)",
 				 count));
@@ -57,7 +74,7 @@ void reportStartTimes(Journal &journal, size_t staticRequests, double staticMs,
 
 void reportReadyBound(Journal &journal, std::string_view progress)
 {
-	journal.send(LOG_NOTICE, {},
+	journal.send(LOG_NOTICE, {{"MESSAGE_ID", std::string(message_id::kReadyBound)}},
 		     fmt::format("Still loading the modules-load.d modules after the ready bound "
 				 "(ReadyTimeoutSec=); reporting ready, loading goes on ({})",
 				 progress));
@@ -68,7 +85,8 @@ void reportRunningAtStop(Journal &journal, const std::vector<std::string> &runni
 	if (running.empty())
 		return;
 	journal.send(LOG_WARNING,
-		     {{"MODLOADD_STILL_INSERTING", fmt::format("{}", fmt::join(running, " "))}},
+		     {{"MESSAGE_ID", std::string(message_id::kStillInserting)},
+		      {"MODLOADD_STILL_INSERTING", fmt::format("{}", fmt::join(running, " "))}},
 		     fmt::format("Stopping with {} insert{} not returned: {}; each is left to its "
 				 "modloadd-insert process, which exits once the module's init "
 				 "returns",
@@ -78,7 +96,9 @@ void reportRunningAtStop(Journal &journal, const std::vector<std::string> &runni
 
 void reportRestart(Journal &journal, long previousPid)
 {
-	journal.send(LOG_NOTICE, {{"MODLOADD_PREVIOUS_PID", fmt::format("{}", previousPid)}},
+	journal.send(LOG_NOTICE,
+		     {{"MESSAGE_ID", std::string(message_id::kRestarted)},
+		      {"MODLOADD_PREVIOUS_PID", fmt::format("{}", previousPid)}},
 		     fmt::format("Started again in this boot (the previous instance, PID {}, "
 				 "ended): modules live now are not inserted again, the devices "
 				 "present are walked again",
@@ -88,24 +108,25 @@ void reportRestart(Journal &journal, long previousPid)
 void reportNoWatchdog(Journal &journal, int r)
 {
 	journal.send(
-		LOG_WARNING, {errnoField(r)},
+		LOG_WARNING, {{"MESSAGE_ID", std::string(message_id::kNoWatchdog)}, errnoField(r)},
 		fmt::format("Cannot arm the watchdog: {}; WATCHDOG=1 is not sent", strerror(-r)));
 }
 
 void reportLoopFailure(Journal &journal, int r)
 {
-	journal.send(LOG_ERR, {errnoField(r)}, fmt::format("Event loop failed: {}", strerror(-r)));
+	journal.send(LOG_ERR, {{"MESSAGE_ID", std::string(message_id::kLoopFailed)}, errnoField(r)},
+		     fmt::format("Event loop failed: {}", strerror(-r)));
 }
 
 void reportIndexReloaded(Journal &journal, std::string_view displayDir)
 {
-	journal.send(LOG_INFO, {},
+	journal.send(LOG_INFO, {{"MESSAGE_ID", std::string(message_id::kIndexReloaded)}},
 		     fmt::format("Module indexes in {} changed; reloaded", displayDir));
 }
 
 void reportIndexKept(Journal &journal, const Error &error)
 {
-	journal.send(LOG_WARNING, {},
+	journal.send(LOG_WARNING, {{"MESSAGE_ID", std::string(message_id::kIndexKept)}},
 		     fmt::format("Cannot reload the module indexes: {}; keeping the previous ones",
 				 error.message));
 }
@@ -121,7 +142,8 @@ void reportDepmodLag(Journal &journal, const KernelTree &tree, const DepmodLag &
 
 void reportNoUevents(Journal &journal, const Error &error)
 {
-	journal.send(LOG_ERR, {errnoField(error.code)},
+	journal.send(LOG_ERR,
+		     {{"MESSAGE_ID", std::string(message_id::kNoUevents)}, errnoField(error.code)},
 		     fmt::format("Cannot listen for uevents: {}; hotplugged devices will not get "
 				 "their modules",
 				 strerror(-error.code)));
@@ -129,21 +151,27 @@ void reportNoUevents(Journal &journal, const Error &error)
 
 void reportUeventOverflow(Journal &journal, uint64_t overflows)
 {
-	journal.send(LOG_WARNING, {{"MODLOADD_UEVENT_OVERFLOWS", fmt::format("{}", overflows)}},
+	journal.send(LOG_WARNING,
+		     {{"MESSAGE_ID", std::string(message_id::kUeventOverflow)},
+		      {"MODLOADD_UEVENT_OVERFLOWS", fmt::format("{}", overflows)}},
 		     "The uevent socket overflowed (ENOBUFS): events were lost; rescanning "
 		     "/sys/devices");
 }
 
 void reportRescanNow(Journal &journal, const Error &error)
 {
-	journal.send(LOG_WARNING, {errnoField(error.code)},
-		     fmt::format("{}; rescanning /sys/devices at once", error.message));
+	journal.send(
+		LOG_WARNING,
+		{{"MESSAGE_ID", std::string(message_id::kWorkedAround)}, errnoField(error.code)},
+		fmt::format("{}; rescanning /sys/devices at once", error.message));
 }
 
 void reportRescan(Journal &journal, uint64_t rescans, size_t added)
 {
 	journal.send(
-		LOG_INFO, {{"MODLOADD_RESCAN", fmt::format("{}", rescans)}},
+		LOG_INFO,
+		{{"MESSAGE_ID", std::string(message_id::kRescanned)},
+		 {"MODLOADD_RESCAN", fmt::format("{}", rescans)}},
 		fmt::format("Rescanned /sys/devices after lost uevents: {} new modules", added));
 }
 
@@ -151,7 +179,8 @@ void reportUeventCounters(Journal &journal, const UeventCounters &c, uint64_t re
 {
 	journal.send(
 		LOG_INFO,
-		{{"MODLOADD_UEVENTS_RECEIVED", fmt::format("{}", c.received)},
+		{{"MESSAGE_ID", std::string(message_id::kUeventCounters)},
+		 {"MODLOADD_UEVENTS_RECEIVED", fmt::format("{}", c.received)},
 		 {"MODLOADD_UEVENTS_DROPPED",
 		  fmt::format("{}", c.malformed + c.badModalias + c.truncated + c.spoofed)},
 		 {"MODLOADD_UEVENT_OVERFLOWS", fmt::format("{}", c.overflows)}},
@@ -167,7 +196,9 @@ void UeventDropReporter::operator()(UeventRejection kind, std::string_view why)
 	constexpr unsigned kShown = 10;
 	if (++shown_ > kShown)
 		return;
-	journal_->send(kind == UeventRejection::Spoofed ? LOG_WARNING : LOG_DEBUG, {},
+	journal_->send(kind == UeventRejection::Spoofed ? LOG_WARNING : LOG_DEBUG,
+		       {{"MESSAGE_ID", std::string(message_id::kUeventDropped)},
+			{"MODLOADD_UEVENT_DROP", std::string(dropWord(kind))}},
 		       fmt::format("Dropped a uevent: {}{}", why,
 				   shown_ == kShown ? " (further drops are only counted)" : ""));
 }
@@ -190,7 +221,8 @@ void reportRuleNotices(Journal &journal, const Diagnostics &notices)
 
 void reportNoWatch(Journal &journal, const Error &error)
 {
-	journal.send(LOG_WARNING, {errnoField(error.code)},
+	journal.send(LOG_WARNING,
+		     {{"MESSAGE_ID", std::string(message_id::kNoWatch)}, errnoField(error.code)},
 		     fmt::format("Cannot watch the configuration directories: {}; new files take "
 				 "effect on reload (systemctl reload modloadd)",
 				 strerror(-error.code)));
@@ -198,7 +230,9 @@ void reportNoWatch(Journal &journal, const Error &error)
 
 void reportSettingNeedsRestart(Journal &journal, std::string_view key)
 {
-	journal.send(LOG_NOTICE, {{"MODLOADD_SETTING", std::string(key)}},
+	journal.send(LOG_NOTICE,
+		     {{"MESSAGE_ID", std::string(message_id::kSettingNeedsRestart)},
+		      {"MODLOADD_SETTING", std::string(key)}},
 		     fmt::format("{}= changed in modloadd.conf; it takes effect when modloadd "
 				 "restarts",
 				 key));
@@ -206,13 +240,16 @@ void reportSettingNeedsRestart(Journal &journal, std::string_view key)
 
 void reportReloadUnbounded(Journal &journal, const Error &error, std::string_view consequence)
 {
-	journal.send(LOG_WARNING, {errnoField(error.code)},
-		     fmt::format("{}; {}", error.message, consequence));
+	journal.send(
+		LOG_WARNING,
+		{{"MESSAGE_ID", std::string(message_id::kWorkedAround)}, errnoField(error.code)},
+		fmt::format("{}; {}", error.message, consequence));
 }
 
 void reportRecordUnwritten(Journal &journal, std::string_view path, int r)
 {
-	journal.send(LOG_WARNING, {errnoField(r)},
+	journal.send(LOG_WARNING,
+		     {{"MESSAGE_ID", std::string(message_id::kRecordUnwritten)}, errnoField(r)},
 		     fmt::format("Cannot write {}: {}; modloadctl reload will not see this reload "
 				 "finish",
 				 path, strerror(-r)));
@@ -235,6 +272,15 @@ void reportReloaded(Journal &journal, uint64_t generation, const std::vector<std
 		      {"MODLOADD_RELOAD_TRIGGER", bySignal ? "signal" : "watch"}},
 		     fmt::format("Reloaded the configuration ({}): {} modules new to this run{}",
 				 fmt::join(causes, "; "), added, note));
+}
+
+void reportMetricsUnwritten(Journal &journal, std::string_view path, int r)
+{
+	journal.send(LOG_WARNING,
+		     {{"MESSAGE_ID", std::string(message_id::kMetricsUnwritten)}, errnoField(r)},
+		     fmt::format("Cannot write the metrics file {}: {}; trying again when the "
+				 "run next changes",
+				 path, strerror(-r)));
 }
 
 } // namespace modloadd

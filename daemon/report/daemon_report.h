@@ -67,6 +67,8 @@ void reportReloadUnbounded(Journal &journal, const Error &error, std::string_vie
 void reportRecordUnwritten(Journal &journal, std::string_view path, int r);
 // The state for modloadctl status and list: once per process, however often it fails.
 void reportStateUnwritten(Journal &journal, std::string_view path, int r);
+// The metrics textfile (MetricsFile=): once per process, however often it fails.
+void reportMetricsUnwritten(Journal &journal, std::string_view path, int r);
 void reportReloaded(Journal &journal, uint64_t generation, const std::vector<std::string> &causes,
 		    size_t added, bool bySignal, std::string_view note);
 

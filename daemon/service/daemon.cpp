@@ -380,6 +380,7 @@ void Daemon::afterProgress()
 			settled_ = true;
 			reportSummary(journal_, run_->tally());
 		}
+		metricsChanged();
 		if (options_.once) {
 			loop_->exit();
 			return;

@@ -10,6 +10,7 @@
 #include "service/device_intake.h"
 #include "service/event_loop.h"
 #include "service/load_run.h"
+#include "service/metrics_writer.h"
 #include "service/off_loop.h"
 #include "service/reload.h"
 #include "service/rule_tests.h"
@@ -78,6 +79,9 @@ private:
 	void afterProgress();
 	void becomeReady(bool bounded);
 	std::string status() const;
+	// The metrics textfile (service/daemon_metrics.cpp).
+	void metricsChanged();
+	MetricsSnapshot metricsSnapshot() const;
 	int stop(int loopResult);
 
 	DaemonOptions options_;
@@ -111,6 +115,9 @@ private:
 		size_t staticRequests = 0, deviceRequests = 0, queued = 0;
 		double since() const;
 	} times_;
+	// [Report] MetricsFile=, from the first settle on. Last, so that it goes first: its last
+	// write, at stop, reads the members above.
+	std::unique_ptr<MetricsWriter> metrics_;
 };
 
 } // namespace modloadd

@@ -14,6 +14,9 @@ LoadRun::LoadRun(Resolver &resolver, Backend &backend, unsigned workers,
 	loader_.setLateObserver([this](const PlannedModule &m, const Outcome &o) {
 		reportFinishedLate(journal_, m, o);
 	});
+	loader_.setInsertTimer([this](const PlannedModule &, const Outcome &, double seconds) {
+		durations_.add(seconds);
+	});
 }
 
 size_t LoadRun::rememberRefusals(Refusals refusals)

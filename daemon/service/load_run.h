@@ -6,6 +6,7 @@
 #include "base/journal.h"
 #include "load/loader.h"
 #include "load/refusals.h"
+#include "report/metrics.h"
 #include "report/tally.h"
 #include "resolve/resolver.h"
 
@@ -48,6 +49,8 @@ public:
 	bool settledFirst(size_t count) const;
 
 	const Tally &tally() const { return tally_; }
+	// How long the kernel took to answer each insert.
+	const InsertDurations &durations() const { return durations_; }
 	// "Loading modules: 5/12 settled, ..." while it runs.
 	std::string progress() const { return tally_.progress(loader_.size()); }
 	const Loader &loader() const { return loader_; }
@@ -61,6 +64,7 @@ private:
 	Journal &journal_;
 	Loader loader_;
 	Tally tally_;
+	InsertDurations durations_;
 	std::optional<Refusals> refusals_;
 	bool depmodLagReported_ = false; // once per run, whatever the lookups find after
 };

@@ -388,3 +388,27 @@ TEST_CASE("given WatchConfiguration=, we should take a boolean and reset on empt
 	CHECK(diags[0].message.find("expected a boolean") != std::string::npos);
 	CHECK(s.watchConfiguration);
 }
+
+TEST_CASE("given MetricsFile=, we should take an absolute file name, and none by default",
+	  "[settings]")
+{
+	Settings s;
+	CHECK(s.metricsFile.empty());
+	Diagnostics diags;
+	applySettingsText(s, "[Report]\nMetricsFile=/var/lib/node_exporter/modloadd.prom\n", "x",
+			  diags);
+	CHECK(diags.empty());
+	CHECK(s.metricsFile == "/var/lib/node_exporter/modloadd.prom");
+	CHECK(changedSettings(Settings{}, s) == std::vector<std::string_view>{"MetricsFile"});
+	for (const char *bad : {"modloadd.prom", "/var/lib/node_exporter/"}) {
+		INFO(bad);
+		diags.clear();
+		applySettingsText(s, std::string("[Report]\nMetricsFile=") + bad + "\n", "x",
+				  diags);
+		REQUIRE(diags.size() == 1);
+		CHECK(diags[0].message.find("expected an absolute file name") != std::string::npos);
+		CHECK(s.metricsFile == "/var/lib/node_exporter/modloadd.prom");
+	}
+	applySettingsText(s, "[Report]\nMetricsFile=\n", "x", diags);
+	CHECK(s.metricsFile.empty());
+}

@@ -237,3 +237,96 @@ TEST_CASE("given EEXIST for a module the kernel does not have, the insert should
 	CHECK(backend.makeWorker()->insert({present, "/x/p.ko", {}, {}}, message) == -EEXIST);
 	CHECK(message.empty());
 }
+
+namespace {
+
+// A stand-in helper that takes one request, logs LINES to the kernel log KMSG (records in
+// /dev/kmsg's format, "$$" its own PID; each line is printf's format) and answers ANSWER (an int32,
+// little-endian, as octal escapes for printf).
+std::string loggingHelper(const TempTree &tree, const std::string &kmsg,
+			  const std::vector<std::string> &lines, const std::string &answer)
+{
+	std::string body = "dd bs=65536 count=1 <&3 >/dev/null 2>&1\n";
+	for (const std::string &line : lines)
+		body += "printf \"" + line + "\\n\" >>" + kmsg + "\n";
+	body += "printf '" + answer + "' >&3\ncat <&3 >/dev/null";
+	return scriptHelper(tree, body);
+}
+
+} // namespace
+
+TEST_CASE("given the kernel's signature and lockdown lines during an insert, the failure "
+	  "should carry those of its helper")
+{
+	TempTree tree;
+	std::string kmsg = tree.path("/kmsg");
+	// Before the insert: not its lines.
+	tree.write("/kmsg", "5,1,100,-;Lockdown: helper: unsigned module loading is restricted; "
+			    "see man kernel_lockdown.7\n");
+	const std::string lockdown =
+		"unsigned module loading is restricted; see man kernel_lockdown.7";
+	std::string message;
+
+	SECTION("lockdown, named by the helper's comm (the stand-in is called 'helper')")
+	{
+		KernelBackend backend(
+			false,
+			loggingHelper(tree, kmsg,
+				      {"5,10,200,-;Lockdown: helper: " + lockdown,
+				       "5,11,201,-;Lockdown: modprobe: " + lockdown,
+				       "4,12,202,-;other_mod: Unknown symbol x (err -2)",
+				       "5,13,203,-;unsigned_mod: probe deferred\\n "
+				       "SUBSYSTEM=pci"},
+				      "\\377\\377\\377\\377"), // -EPERM
+			kmsg);
+		CHECK(backend.makeWorker()->insert({"unsigned_mod", "/x/u.ko", {}, {}}, message) ==
+		      -EPERM);
+		CHECK(message ==
+		      "Lockdown: helper: " + lockdown + "\nunsigned_mod: probe deferred");
+	}
+
+	SECTION("a rejected signature, told by the caller's thread")
+	{
+		KernelBackend backend(
+			false,
+			loggingHelper(
+				tree, kmsg,
+				{"5,20,300,-,caller=T$$;PKCS#7 signature not signed with a "
+				 "trusted key",
+				 "5,21,301,-,caller=T$$;Loading of module with unavailable key is "
+				 "rejected",
+				 "5,22,302,-,caller=T1;Loading of unsigned module is rejected"},
+				"\\177\\377\\377\\377"), // -EKEYREJECTED
+			kmsg);
+		CHECK(backend.makeWorker()->insert({"signed_mod", "/x/s.ko", {}, {}}, message) ==
+		      -EKEYREJECTED);
+		CHECK(message == "PKCS#7 signature not signed with a trusted key\nLoading of "
+				 "module with unavailable key is rejected");
+	}
+
+	SECTION("an invalid ELF file")
+	{
+		KernelBackend backend(false,
+				      loggingHelper(tree, kmsg,
+						    {"3,30,400,-;Invalid ELF header magic: != ELF"},
+						    "\\370\\377\\377\\377"), // -ENOEXEC
+				      kmsg);
+		CHECK(backend.makeWorker()->insert({"elf_mod", "/x/e.ko", {}, {}}, message) ==
+		      -ENOEXEC);
+		CHECK(message == "Invalid ELF header magic: != ELF");
+	}
+
+	SECTION("a line that explains another failure than this one's")
+	{
+		KernelBackend backend(
+			false,
+			loggingHelper(tree, kmsg,
+				      {"5,40,500,-;Lockdown: helper: " + lockdown,
+				       "5,41,501,-;Loading of unsigned module is rejected"},
+				      "\\376\\377\\377\\377"), // -ENOENT
+			kmsg);
+		CHECK(backend.makeWorker()->insert({"gone_mod", "/x/g.ko", {}, {}}, message) ==
+		      -ENOENT);
+		CHECK(message.empty());
+	}
+}

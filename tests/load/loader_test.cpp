@@ -228,3 +228,23 @@ TEST_CASE("given an earlier refusal of a module's options, we should take it onl
 		CHECK(backend.attempts().count("bad") == (same ? 0u : 1u));
 	}
 }
+
+TEST_CASE("given inserts that take time, we should time each answer of the kernel")
+{
+	// Three modules of 20 ms each, one of which fails: every answer is timed.
+	SimulationScript script = SimulationScript::uniform(20);
+	script.set("b", {20, ENOEXEC});
+	SimulatedBackend backend(script);
+	Loader loader(backend, 2);
+	std::map<std::string, double> seconds;
+	loader.setInsertTimer(
+		[&](const PlannedModule &m, const Outcome &, double s) { seconds[m.name] = s; });
+	loader.add(graphOf({{"a", {}, {}}, {"b", {}, {}}, {"c", {{0, true}}, {}}}));
+	loader.waitIdle();
+	REQUIRE(seconds.size() == 3);
+	for (auto &[name, s] : seconds) {
+		INFO(name);
+		CHECK(s >= 0.019);
+		CHECK(s < 20); // generous: the machine is shared
+	}
+}

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <poll.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -218,6 +219,38 @@ TEST_CASE("given a failing module, a run to settle should end with status 1")
 	INFO(entries(journal));
 	CHECK(outcomes(journal, "fx_chain_c", "failed") == 1);
 	CHECK(outcomes(journal, "fx_chain_a", "failed") == 1); // never attempted: its dependency
+}
+
+TEST_CASE("given MetricsFile=, a run should leave its counts in the textfile")
+{
+	FixtureRoot root;
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_a\n");
+	root.dir.mkdir("/textfile");
+	Settings settings = simulated();
+	settings.metricsFile = root.dir.path("/textfile/modloadd.prom");
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	{
+		Daemon daemon(optionsFor(root, true), settings, journal);
+		CHECK(daemon.run() == 0);
+	} // the stop writes the last state
+	INFO(entries(journal));
+	std::ifstream in(settings.metricsFile);
+	REQUIRE(in);
+	std::stringstream text;
+	text << in.rdbuf();
+	INFO(text.str());
+	// fx_chain_a needs b needs c: three inserts.
+	CHECK(text.str().find("modloadd_modules_total{outcome=\"inserted\"} 3\n") !=
+	      std::string::npos);
+	CHECK(text.str().find("modloadd_insert_duration_seconds_count 3\n") != std::string::npos);
+	CHECK(text.str().find("modloadd_ready 1\n") != std::string::npos);
+
+	// Without MetricsFile=, nothing is written.
+	std::filesystem::remove(settings.metricsFile);
+	Daemon quiet(optionsFor(root, true), simulated(), journal);
+	CHECK(quiet.run() == 0);
+	CHECK_FALSE(std::filesystem::exists(settings.metricsFile));
 }
 
 TEST_CASE("given rules about the machine and about devices, the start should test each once")

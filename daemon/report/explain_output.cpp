@@ -49,6 +49,32 @@ std::string taintWords(const ModuleExplanation &m)
 	return out;
 }
 
+void initramfsText(const ModuleExplanation &m, const std::string &kernel, std::string &out)
+{
+	if (!m.initramfs) {
+		out += fmt::format("  initramfs: none for {} under /boot\n", kernel);
+		return;
+	}
+	const InitramfsCopy &c = *m.initramfs;
+	if (!c.problem.empty())
+		out += fmt::format("  initramfs: {} cannot be read: {}\n", c.image, c.problem);
+	else if (!c.path)
+		out += fmt::format("  initramfs: {} holds no copy (the module loads from the disk "
+				   "once the root is mounted)\n",
+				   c.image);
+	else if (!c.matchesDisk)
+		out += fmt::format("  initramfs: {} holds {}\n", c.image, *c.path);
+	else if (*c.matchesDisk)
+		out += fmt::format("  initramfs: {} holds {}, the same build as the disk's\n",
+				   c.image, *c.path);
+	else
+		out += fmt::format(
+			"  initramfs: {} holds {}, ANOTHER build than the disk's "
+			"(srcversion {}): it loads before the disk's can; rebuild the "
+			"initramfs (update-initramfs -u -k {}, or dracut -f --kver {})\n",
+			c.image, *c.path, c.srcversion.value_or("unknown"), kernel, kernel);
+}
+
 void liveText(const ModuleExplanation &m, const std::string &kernel, std::string &out)
 {
 	if (!m.live) {
@@ -110,7 +136,7 @@ std::string explainText(const Explanation &ex)
 			out += fmt::format("  firmware: {}: {}\n", f.name,
 					   f.path ? "present, " + *f.path
 						  : "MISSING under /lib/firmware");
-		out += "  initramfs: not examined yet\n";
+		initramfsText(m, ex.kernel, out);
 	}
 	return out;
 }
@@ -147,7 +173,12 @@ std::string explainJson(const Explanation &ex)
 					    {"present", f.path.has_value()},
 					    {"path", orNull(f.path)}});
 		j["firmware"] = firmware;
-		j["initramfs"] = nullptr;
+		if (m.initramfs)
+			j["initramfs"] = {{"image", m.initramfs->image},
+					  {"path", orNull(m.initramfs->path)},
+					  {"matches_disk", orNull(m.initramfs->matchesDisk)}};
+		else
+			j["initramfs"] = nullptr;
 		modules.push_back(std::move(j));
 	}
 	Json doc;

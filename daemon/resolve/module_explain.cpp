@@ -117,6 +117,7 @@ Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query)
 		}
 		for (FirmwareFile &f : m.firmware)
 			f.path = findFirmware(root, ex.kernel, f.name);
+		m.initramfs = examineInitramfs(index, *info, m.srcversion);
 		ex.modules.push_back(std::move(m));
 	}
 	return ex;

@@ -3,6 +3,7 @@
 
 #include "base/request.h"
 #include "base/result.h"
+#include "resolve/initramfs_copy.h"
 #include "resolve/module_copies.h"
 #include "resolve/module_index.h"
 
@@ -32,6 +33,7 @@ struct ModuleExplanation {
 	bool inTree = false;			   // modinfo intree=Y
 	bool isSigned = false;			   // modinfo has a signer
 	std::vector<FirmwareFile> firmware;
+	std::optional<InitramfsCopy> initramfs; // nullopt: no initramfs image for the kernel
 };
 
 enum class QueryKind { Name, Alias, Modalias, Devpath };

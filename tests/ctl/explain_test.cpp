@@ -1,14 +1,17 @@
 // `modloadctl explain` on fixture roots: the file that loads and every other copy with why
 // (depmod.d's override, search and external, checked against modinfo -n and modprobe
 // --show-depends on the same tree), the running copy's srcversion, firmware, a modalias and a
-// device, the JSON contract field by field, and the exit statuses.
+// device, the initramfs's copy, the JSON contract field by field, and the exit statuses.
 #include "tree_support.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
 
 using namespace modloadd::testing;
 using nlohmann::json;
@@ -356,7 +359,7 @@ TEST_CASE("given a modalias, explain should name the module modprobe resolves it
 	std::string text = root.explain(fmt::format("'{}'", kVirtio), status);
 	CHECK(status == 0);
 	CHECK(contains(text, "matched by: pci:v00001AF4d00001000sv*sd*bc*sc*i*"));
-	CHECK(contains(text, "initramfs: not examined yet"));
+	CHECK(contains(text, "initramfs: none for 6.1.0-fixture under /boot"));
 }
 
 TEST_CASE("given a device path, explain should read its modalias and explain what it resolves "
@@ -390,4 +393,109 @@ TEST_CASE("given nothing that matches, explain should exit 1 with a message; giv
 	CHECK(status == 2);
 	root.explain("a b 2>/dev/null", status);
 	CHECK(status == 2);
+}
+
+namespace {
+
+// A newc cpio archive of FILES (path, bytes), as the kernel unpacks them.
+std::string newcArchive(const std::vector<std::pair<std::string, std::string>> &files)
+{
+	std::string out;
+	unsigned ino = 1;
+	auto add = [&](const std::string &name, const std::string &data, unsigned mode) {
+		out += fmt::format(
+			"070701{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}"
+			"{:08X}{:08X}{:08X}",
+			ino++, mode, 0, 0, 1, 0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
+		out += name;
+		out += '\0';
+		while (out.size() % 4)
+			out += '\0';
+		out += data;
+		while (out.size() % 4)
+			out += '\0';
+	};
+	for (const auto &[name, data] : files)
+		add(name, data, 0100644);
+	add("TRAILER!!!", "", 0);
+	return out;
+}
+
+std::string readFile(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	std::ostringstream out;
+	out << in.rdbuf();
+	return out.str();
+}
+
+// ROOT/boot/initrd.img-VERSION as initramfs-tools and dracut lay it out: EARLY uncompressed
+// archives (microcode), each padded to 512 bytes, then MAIN compressed by COMPRESSOR.
+void writeInitramfs(Root &root, int early, const std::string &compressor,
+		    const std::vector<std::pair<std::string, std::string>> &main)
+{
+	std::string image;
+	for (int i = 0; i < early; i++) {
+		image += newcArchive(
+			{{fmt::format("kernel/x86/microcode/GenuineIntel{}.bin", i), "ucode"}});
+		image.append((512 - image.size() % 512) % 512, '\0');
+	}
+	root.dir.write("tmp/main.cpio", newcArchive(main));
+	int status = 0;
+	std::string compressed = capture(
+		fmt::format("{} -c '{}'", compressor, root.dir.path("/tmp/main.cpio")), status);
+	REQUIRE(status == 0);
+	root.dir.write(fmt::format("boot/initrd.img-{}", kFixtureKernel), image + compressed);
+}
+
+} // namespace
+
+TEST_CASE("given an initramfs with the module, explain should say whether its copy is the "
+	  "disk's build")
+{
+	Root root;
+	std::string disk = readFile(root.dir.path(kAliasFile));
+	std::string inside = "usr/lib/modules/6.1.0-fixture/kernel/fs/fixture/fx_alias.ko";
+	std::string image = "/boot/initrd.img-6.1.0-fixture";
+	SECTION("the same build, zstd after one early archive")
+	{
+		writeInitramfs(root, 1, "zstd -q", {{inside, disk}});
+		json m = root.explainJson("fx_alias")["modules"][0];
+		CHECK(m["initramfs"] ==
+		      json({{"image", image}, {"path", "/" + inside}, {"matches_disk", true}}));
+		int status = 0;
+		CHECK(contains(root.explain("fx_alias", status), "the same build as the disk's"));
+	}
+	SECTION("another build, gzip after two early archives")
+	{
+		std::string old = disk;
+		auto at = old.find("F1XA11A5000000000000001");
+		REQUIRE(at != std::string::npos);
+		old.replace(at, 23, "0LDB11D5000000000000001");
+		writeInitramfs(root, 2, "gzip -n",
+			       {{"usr/lib/modules/other/fx_alias.ko", disk}, {inside, old}});
+		json m = root.explainJson("fx_alias")["modules"][0];
+		CHECK(m["initramfs"]["path"] == "/" + inside);
+		CHECK(m["initramfs"]["matches_disk"] == false);
+		int status = 0;
+		std::string text = root.explain("fx_alias", status);
+		CHECK(contains(text, "ANOTHER build than the disk's (srcversion "
+				     "0LDB11D5000000000000001)"));
+		CHECK(contains(text, "update-initramfs -u -k 6.1.0-fixture"));
+	}
+	SECTION("xz, no early archive")
+	{
+		writeInitramfs(root, 0, "xz -q --check=crc32", {{inside, disk}});
+		CHECK(root.explainJson("fx_alias")["modules"][0]["initramfs"]["matches_disk"] ==
+		      true);
+	}
+	SECTION("lz4 (legacy frames, as the kernel's), a module it does not hold")
+	{
+		writeInitramfs(root, 1, "lz4 -q -l", {{inside, disk}});
+		json m = root.explainJson("fx_soft")["modules"][0];
+		CHECK(m["initramfs"] ==
+		      json({{"image", image}, {"path", nullptr}, {"matches_disk", nullptr}}));
+		CHECK(root.explainJson("fx_alias")["modules"][0]["initramfs"]["matches_disk"] ==
+		      true);
+	}
 }

@@ -1,11 +1,13 @@
 // modloadctl: ask modloadd's questions. `status` and `list` read what the running daemon did;
-// `plan` is the dry run of a boot, `verify` the check of configuration files an image build can
-// run, both without the daemon; `reload` is the unit's ExecReload=.
+// `plan` is the dry run of a boot, `explain` the why of one module's file and state, `verify`
+// the check of configuration files an image build can run, all three without the daemon;
+// `reload` is the unit's ExecReload=.
 #include "base/strings.h"
 #include "config/conf_files.h"
 #include "config/modules_load_d.h"
 #include "config/settings.h"
 #include "ctl/state_commands.h"
+#include "report/explain_output.h"
 #include "report/plan_output.h"
 #include "rules/rule_file.h"
 #include "service/boot_plan.h"
@@ -45,6 +47,12 @@ void usage(FILE *to)
 		       "  verify [FILE...]  check configuration without loading anything: the\n"
 		       "                  files named (by kind: *.rules, modloadd.conf, other\n"
 		       "                  *.conf as modules-load.d) or all of ROOT's\n"
+		       "  explain NAME|ALIAS|MODALIAS|DEVPATH\n"
+		       "                  step by step: the patterns that match, the file that\n"
+		       "                  loads and every other copy with why it lost (depmod.d),\n"
+		       "                  dependencies, softdeps, blacklist, options, the running\n"
+		       "                  copy's srcversion, taint, firmware, and the\n"
+		       "                  initramfs's copy\n"
 		       "  reload          have the running daemon read its configuration again\n"
 		       "                  and load what is new; returns when it is done\n"
 		       "                  (without --pid: systemctl reload modloadd.service)\n"
@@ -65,6 +73,7 @@ void usage(FILE *to)
 struct Options {
 	std::string command;
 	std::vector<std::string> files; // verify's arguments
+	std::string query;		// explain's argument
 	BootInputs inputs;
 	bool json = false;
 	bool failed = false; // list: the failures only
@@ -156,6 +165,15 @@ int parse(int argc, char **argv, Options &opts)
 		opts.files.assign(argv + optind + 1, argv + argc);
 		return 1;
 	}
+	if (opts.command == "explain") {
+		if (optind + 2 != argc) {
+			fmt::print(stderr, "modloadctl: explain wants one NAME, ALIAS, MODALIAS or "
+					   "DEVPATH\n");
+			return -1;
+		}
+		opts.query = argv[optind + 1];
+		return 1;
+	}
 	if (optind + 1 < argc) {
 		fmt::print(stderr, "modloadctl: unexpected argument '{}'\n", argv[optind + 1]);
 		return -1;
@@ -176,6 +194,33 @@ int plan(Options opts)
 	}
 	p->diagnostics.insert(p->diagnostics.begin(), diags.begin(), diags.end());
 	fmt::print("{}", opts.json ? planJson(*p) : planTable(*p));
+	return 0;
+}
+
+// Exit 0 when something matches, 1 when nothing does (or the tree cannot be read).
+int explain(const Options &opts)
+{
+	auto tree = findKernelTree(opts.inputs.root, opts.inputs.kernel);
+	if (!tree) {
+		fmt::print(stderr, "modloadctl: {}\n", tree.error().message);
+		return 1;
+	}
+	auto index = ModuleIndex::open(opts.inputs.root, *tree);
+	if (!index) {
+		fmt::print(stderr, "modloadctl: {}\n", index.error().message);
+		return 1;
+	}
+	auto ex = explainQuery(*index, opts.query);
+	if (!ex) {
+		fmt::print(stderr, "modloadctl: {}\n", ex.error().message);
+		return 1;
+	}
+	fmt::print("{}", opts.json ? explainJson(*ex) : explainText(*ex));
+	if (ex->modules.empty()) {
+		fmt::print(stderr, "modloadctl: no module matches '{}' in {}\n", ex->lookedUp,
+			   tree->displayDir);
+		return 1;
+	}
 	return 0;
 }
 
@@ -312,6 +357,8 @@ try {
 		return plan(opts);
 	if (opts.command == "verify")
 		return verify(opts);
+	if (opts.command == "explain")
+		return explain(opts);
 	if (opts.command == "reload")
 		return reload(opts);
 	fmt::print(stderr, "modloadctl: unknown command '{}'\n", opts.command);

@@ -70,6 +70,8 @@ public:
 
 	const KernelTree &tree() const { return tree_; }
 	const std::string &root() const { return root_; }
+	// libkmod's context, for questions the values above do not answer (modinfo's fields).
+	kmod_ctx *context() const { return ctx_.get(); }
 
 	// depmod rewrote the indexes (or modprobe.d changed) since open(): reopen to see new
 	// modules. Cheap enough to ask before every batch of lookups (a stat per index file).

@@ -77,12 +77,8 @@ bool Daemon::start()
 	reloader_->hold();
 	// What modloadctl status and list read, from now until the stop.
 	state_ = std::make_unique<StateWriter>(*loop_, journal_, options_.root, [this] {
-		return DaemonParts{run_.get(),
-				   devices_.get(),
-				   reloader_.get(),
-				   ready_,
-				   coldplugged_ && run_ && idle(),
-				   status()};
+		return DaemonParts{run_.get(), devices_.get(),	   reloader_.get(),
+				   ready_,     settled_ && idle(), status()};
 	});
 	state_->writeNow();
 	if (!options_.once)
@@ -327,6 +323,7 @@ void Daemon::onReadyTimeout()
 {
 	readyBound_.reset();
 	becomeReady(true);
+	state_->progressed();
 }
 
 // Everything the configuration says, read again off the loop (a configuration of thousands of
@@ -400,7 +397,6 @@ void Daemon::becomeReady(bool bounded)
 	if (bounded)
 		reportReadyBound(journal_, run_ ? run_->progress() : kStarting);
 	notifyReady(status());
-	state_->progressed();
 }
 
 std::string Daemon::status() const

@@ -23,7 +23,7 @@ struct DaemonParts {
 	const DeviceIntake *devices = nullptr;
 	const Reloader *reloader = nullptr;
 	bool ready = false;   // READY=1 was sent
-	bool settled = false; // the devices present are known and every module has settled
+	bool settled = false; // settled once (the summary is out), and nothing is left to settle
 	std::string status;   // STATUS=
 };
 

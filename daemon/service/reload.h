@@ -73,9 +73,6 @@ public:
 	// written meanwhile is read by the start or by that reload.
 	void hold() { held_ = true; }
 	void resume();
-	// Reloads finished so far.
-	uint64_t generation() const { return generation_; }
-
 	// Reloads finished so far (the reload record's generation).
 	uint64_t generation() const { return generation_; }
 	// A reload has begun and not finished.

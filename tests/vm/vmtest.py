@@ -1204,12 +1204,24 @@ def check_late_answer(c, r):
         c.ok(ready is not None and t <= ready < lt,
              f"READY=1 came at {S.fmt_s(ready)}: after {FAULT_SLOW} timed out, before its late answer",
              f"timed out {t:.2f}s, late entry {lt:.2f}s")
-    # nothing else was touched by it: the late answers and timeouts are these two modules' only
-    others = [e for e in hung["journal"] if S.field(e, "MODLOADD_LATE") == "1" and S.field(e, "MODLOADD_MODULE") != FAULT_SLOW]
-    c.ok(not others, "no other module has a late entry", describe(others))
+    # nothing else was touched by it. Another module whose own init runs past InsertTimeoutSec=
+    # times out and answers late too (kvm_amd's, under TCG on a busy host): its load attempt in
+    # the trace shows that slowness is its own
+    took = {a["module"]: (a["end"] if a["end"] is not None else hung["uptime"]) - a["ts"]
+            for a in att if a["module"] and a["loader"] == "modloadd"}
+    timed_out = {S.norm(S.field(e, "MODLOADD_MODULE") or "") for e in hung["journal"]
+                 if S.field(e, "MODLOADD_OUTCOME") == "timed out"} - {FAULT_HANG, FAULT_SLOW}
+    own = sorted(m for m in timed_out if took.get(m, 0) >= INSERT_TIMEOUT_S - 1)
+    if own:
+        print("# also timed out, their own inits past InsertTimeoutSec= on this host: "
+              + ", ".join(f"{m} ({took[m]:.1f}s)" for m in own))
     others = [e for e in hung["journal"] if S.field(e, "MODLOADD_OUTCOME") == "timed out"
-              and S.field(e, "MODLOADD_MODULE") not in (FAULT_HANG, FAULT_SLOW)]
-    c.ok(not others, f"no module but {FAULT_HANG} and {FAULT_SLOW} timed out", describe(others))
+              and S.norm(S.field(e, "MODLOADD_MODULE") or "") in timed_out - set(own)]
+    c.ok(not others, f"no module but {FAULT_HANG} and {FAULT_SLOW} timed out (but for those whose own insert ran "
+         f"{INSERT_TIMEOUT_S}s or more in the trace)", describe(others))
+    others = [e for e in hung["journal"] if S.field(e, "MODLOADD_LATE") == "1"
+              and S.norm(S.field(e, "MODLOADD_MODULE") or "") not in [FAULT_SLOW, *own]]
+    c.ok(not others, "no other module has a late entry (but for those)", describe(others))
     others = [e for e in hung["journal"] if S.field(e, "MODLOADD_MODULE") != FAULT_SLOW
               and FAULT_SLOW in " ".join(S.fields(e, "MODLOADD_CAUSE"))]
     c.ok(not others, f"no entry blames {FAULT_SLOW} for another module", describe(others))

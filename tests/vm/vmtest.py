@@ -1026,6 +1026,8 @@ FAULT_SLOW_RETURN = "modloadd_vm_slow: init returns after 35 s"
 FAULT_MODULES = (FAULT_HANG, FAULT_AFTER_HANG, FAULT_EIO, FAULT_NOSYM, FAULT_SLOW)
 INSERT_TIMEOUT_S = 20
 SLOW_INIT_S = 35
+# the faults image's ReadyTimeoutSec= (guest/faults/modloadd.conf.d): above the two timeouts
+READY_TIMEOUT_S = 60
 # MESSAGE_ID of the entry for an insert that returned after its timeout (daemon/report/
 # message_ids.h, kFinishedLate; these never change).
 MESSAGE_ID_FINISHED_LATE = "f517c30c9c234e739b014ab19bfd3015"
@@ -1098,7 +1100,8 @@ def check_faults(c):
          f"READY=1 came {S.fmt_s(ready - start if ready and start else None)} after the start (systemd: 'Started')",
          describe(ph["journal"][-8:]))
     bound = [e for e in ph["journal"] if re.search(r"ready bound|ReadyTimeoutSec", S.field(e, "MESSAGE") or "")]
-    c.ok(not bound, f"not through the ready bound: the stuck insert timed out after InsertTimeoutSec={INSERT_TIMEOUT_S}",
+    c.ok(not bound, f"not through the ready bound (ReadyTimeoutSec={READY_TIMEOUT_S}): the stuck inserts timed out after "
+         f"InsertTimeoutSec={INSERT_TIMEOUT_S}",
          describe(bound))
     # every other configured module, and every device module of the stock boot, is live
     exp = [m for m in expected_loaded(r) if m not in FAULT_MODULES]
@@ -1195,12 +1198,30 @@ def check_late_answer(c, r):
         c.ok(t - a["ts"] >= INSERT_TIMEOUT_S - 1 and a["end"] - a["ts"] >= SLOW_INIT_S and t < a["end"] <= lt,
              f"{FAULT_SLOW}: timed out after InsertTimeoutSec={INSERT_TIMEOUT_S}, answered late once its init returned "
              f"({SLOW_INIT_S} s)", f"insert {a['ts']:.2f}s, timed out {t:.2f}s, returned {a['end']:.2f}s, late entry {lt:.2f}s")
-    # nothing else was touched by it: the late answers and timeouts are these two modules' only
-    others = [e for e in hung["journal"] if S.field(e, "MODLOADD_LATE") == "1" and S.field(e, "MODLOADD_MODULE") != FAULT_SLOW]
-    c.ok(not others, "no other module has a late entry", describe(others))
+        # READY=1 waits for the modules-load.d set to settle: the timeout settles it, the late
+        # answer is not waited for
+        ready = mono_s(hung["units"].get("modloadd", {}), "ActiveEnterTimestampMonotonic")
+        c.ok(ready is not None and t <= ready < lt,
+             f"READY=1 came at {S.fmt_s(ready)}: after {FAULT_SLOW} timed out, before its late answer",
+             f"timed out {t:.2f}s, late entry {lt:.2f}s")
+    # nothing else was touched by it. Another module whose own init runs past InsertTimeoutSec=
+    # times out and answers late too (kvm_amd's, under TCG on a busy host): its load attempt in
+    # the trace shows that slowness is its own
+    took = {a["module"]: (a["end"] if a["end"] is not None else hung["uptime"]) - a["ts"]
+            for a in att if a["module"] and a["loader"] == "modloadd"}
+    timed_out = {S.norm(S.field(e, "MODLOADD_MODULE") or "") for e in hung["journal"]
+                 if S.field(e, "MODLOADD_OUTCOME") == "timed out"} - {FAULT_HANG, FAULT_SLOW}
+    own = sorted(m for m in timed_out if took.get(m, 0) >= INSERT_TIMEOUT_S - 1)
+    if own:
+        print("# also timed out, their own inits past InsertTimeoutSec= on this host: "
+              + ", ".join(f"{m} ({took[m]:.1f}s)" for m in own))
     others = [e for e in hung["journal"] if S.field(e, "MODLOADD_OUTCOME") == "timed out"
-              and S.field(e, "MODLOADD_MODULE") not in (FAULT_HANG, FAULT_SLOW)]
-    c.ok(not others, f"no module but {FAULT_HANG} and {FAULT_SLOW} timed out", describe(others))
+              and S.norm(S.field(e, "MODLOADD_MODULE") or "") in timed_out - set(own)]
+    c.ok(not others, f"no module but {FAULT_HANG} and {FAULT_SLOW} timed out (but for those whose own insert ran "
+         f"{INSERT_TIMEOUT_S}s or more in the trace)", describe(others))
+    others = [e for e in hung["journal"] if S.field(e, "MODLOADD_LATE") == "1"
+              and S.norm(S.field(e, "MODLOADD_MODULE") or "") not in [FAULT_SLOW, *own]]
+    c.ok(not others, "no other module has a late entry (but for those)", describe(others))
     others = [e for e in hung["journal"] if S.field(e, "MODLOADD_MODULE") != FAULT_SLOW
               and FAULT_SLOW in " ".join(S.fields(e, "MODLOADD_CAUSE"))]
     c.ok(not others, f"no entry blames {FAULT_SLOW} for another module", describe(others))

@@ -21,8 +21,9 @@ need_tools debootstrap:debootstrap
 
 SUITE=${MODLOADD_VM_SUITE:-bookworm}
 ARCH=amd64
-# libfmt9: modloadd links it; libkmod2 and libsystemd0 come with kmod and systemd.
-PACKAGES=systemd,systemd-sysv,udev,kmod,procps,libfmt9
+# libfmt9: modloadd links it; libarchive13: modloadctl explain reads initramfs images with it;
+# libkmod2 and libsystemd0 come with kmod and systemd.
+PACKAGES=systemd,systemd-sysv,udev,kmod,procps,libfmt9,libarchive13
 # Bump when the base changes in a way the hashed inputs below do not show.
 BASE_VERSION=1
 

@@ -7,10 +7,12 @@
 #include "config/modules_load_d.h"
 #include "config/settings.h"
 #include "ctl/state_commands.h"
+#include "report/doctor_output.h"
 #include "report/explain_output.h"
 #include "report/plan_output.h"
 #include "rules/rule_file.h"
 #include "service/boot_plan.h"
+#include "service/doctor.h"
 #include "service/reload_record.h"
 
 #include <algorithm>
@@ -53,6 +55,11 @@ void usage(FILE *to)
 		       "                  dependencies, softdeps, blacklist, options, the running\n"
 		       "                  copy's srcversion, taint, firmware, and the\n"
 		       "                  initramfs's copy\n"
+		       "  doctor          every problem found, each with the module, why it\n"
+		       "                  matters and the fix: depmod-stale, missing-module,\n"
+		       "                  blacklisted-listed, shadowed-copy, live-differs,\n"
+		       "                  initramfs-differs, firmware-missing, takeover-partial;\n"
+		       "                  exit 0 without findings, 1 with some\n"
 		       "  reload          have the running daemon read its configuration again\n"
 		       "                  and load what is new; returns when it is done\n"
 		       "                  (without --pid: systemctl reload modloadd.service)\n"
@@ -224,6 +231,18 @@ int explain(const Options &opts)
 	return 0;
 }
 
+// Exit 0 without findings, 1 with findings, 2 when the tree cannot be examined.
+int doctor(const Options &opts)
+{
+	auto report = runDoctor(opts.inputs);
+	if (!report) {
+		fmt::print(stderr, "modloadctl: {}\n", report.error().message);
+		return 2;
+	}
+	fmt::print("{}", opts.json ? doctorJson(*report) : doctorText(*report));
+	return report->findings.empty() ? 0 : 1;
+}
+
 // What kind of configuration a file is, by its name.
 enum class ConfKind { Rule, Settings, ModulesLoad };
 
@@ -359,6 +378,8 @@ try {
 		return verify(opts);
 	if (opts.command == "explain")
 		return explain(opts);
+	if (opts.command == "doctor")
+		return doctor(opts);
 	if (opts.command == "reload")
 		return reload(opts);
 	fmt::print(stderr, "modloadctl: unknown command '{}'\n", opts.command);

@@ -114,7 +114,10 @@ Rank rankOf(const ModuleCopy &copy, const KernelTree &tree, const DepmodConfig &
 		return rank;
 	}
 	long builtin = LONG_MAX;
-	std::string builtinReason = "the kernel's tree (no search line names built-in: last)";
+	std::string builtinReason =
+		config.defaultSearch
+			? "the kernel's tree (depmod's default with no search line: after updates/)"
+			: "the kernel's tree (no search line names built-in: last)";
 	const DepmodExternal *external = nullptr;
 	size_t externalIndex = 0;
 	for (size_t i = 0; i < config.externals.size() && !external; i++)

@@ -155,6 +155,7 @@ TEST_CASE("given a module name, explain should give the file modinfo -n finds an
 	CHECK(m["candidates"][0]["path"] == m["path"]);
 	CHECK(m["candidates"][0]["chosen"] == true);
 	CHECK(contains(m["candidates"][0]["why"], "the only copy"));
+	CHECK(contains(m["candidates"][0]["why"], "depmod's default with no search line"));
 	CHECK(m["builtin"] == false);
 	CHECK(m["live"] == false);
 	CHECK(m["srcversion"].is_null());

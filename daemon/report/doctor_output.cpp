@@ -39,9 +39,10 @@ std::string doctorText(const DoctorReport &report)
 	if (report.findings.empty())
 		out += fmt::format("kernel {}: no findings\n", report.kernel);
 	else
-		out += fmt::format("kernel {}: {} finding{} ({} errors, {} warnings, {} info)\n",
+		out += fmt::format("kernel {}: {} finding{} ({} error{}, {} warning{}, {} info)\n",
 				   report.kernel, report.findings.size(),
-				   report.findings.size() == 1 ? "" : "s", counts[0], counts[1],
+				   report.findings.size() == 1 ? "" : "s", counts[0],
+				   counts[0] == 1 ? "" : "s", counts[1], counts[1] == 1 ? "" : "s",
 				   counts[2]);
 	return out;
 }

@@ -5,46 +5,10 @@
 #include <fmt/format.h>
 #include <iterator>
 
+#include "base/module_name.h"
 #include "base/strings.h"
 
 namespace modloadd {
-
-namespace {
-
-// Kernel module names are at most 56 bytes, but a line may be an alias or a modalias pattern,
-// which can be long; PATH_MAX is a generous bound that still stops a runaway line.
-constexpr size_t kMaxNameLength = 4096;
-
-} // namespace
-
-std::optional<std::string> checkModuleName(std::string_view name)
-{
-	if (name.empty())
-		return "is empty";
-	if (name.size() > kMaxNameLength)
-		return fmt::format("is longer than {} bytes", kMaxNameLength);
-	// systemd-modules-load hands the line to kmod as a name; a path would be a different
-	// (and surprising) thing: kmod would try to load that file.
-	if (name.find('/') != std::string_view::npos)
-		return "is a path, not a module name";
-	if (name == "." || name == "..")
-		return "is a path component, not a module name";
-	// Everything else printable stays: aliases and modalias patterns use ':', '*', ',', '(',
-	// '[' and friends ("pci:v00008086d*sv*", "of:NgpioT(null)Cfoo,bar").
-	for (unsigned char c : name) {
-		if (c == '\0')
-			return "contains a NUL byte (binary data?)";
-		if (c >= 0x80)
-			return "contains non-ASCII bytes (binary data?)";
-		if (kWhitespace.find(static_cast<char>(c)) != std::string_view::npos)
-			return "contains whitespace: one module per line, and trailing comments "
-			       "are "
-			       "not supported";
-		if (c < 0x20 || c == 0x7f)
-			return "contains a control character";
-	}
-	return std::nullopt;
-}
 
 std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &diags)
 {

@@ -7,14 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include "config/conf_files.h"
+#include "base/module_name.h"
 #include "base/request.h"
+#include "config/conf_files.h"
 
 namespace modloadd {
-
-// One line of modules-load.d: a module name or alias. Returns an error text when it cannot be
-// one; nullopt = fine.
-std::optional<std::string> checkModuleName(std::string_view name);
 
 // The requests in one modules-load.d file; bad lines and read failures become diagnostics.
 std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &diags);

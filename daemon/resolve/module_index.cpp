@@ -1,6 +1,8 @@
 // libkmod lookups: aliases, modules.dep, softdeps, options, blacklist, builtin.
 #include "resolve/module_index.h"
 
+#include "base/module_name.h"
+
 #include "base/strings.h"
 
 #include <array>
@@ -184,6 +186,10 @@ void ModuleIndex::checkDir(const std::string &dir)
 
 Result<std::vector<std::string>> ModuleIndex::lookup(std::string_view nameOrAlias)
 {
+	// What libkmod cannot take safely, whichever source it came from.
+	if (nameOrAlias.size() > kMaxLookupLength)
+		return Error{-ENAMETOOLONG,
+			     fmt::format("lookup failed: longer than {} bytes", kMaxLookupLength)};
 	// A lookup by name reads the module's modules.dep line too.
 	QuietKmod quiet(*log_);
 	kmod_list *raw = nullptr;
@@ -211,7 +217,8 @@ const ModuleInfo *ModuleIndex::info(const std::string &moduleName)
 	if (it == cache_.end()) {
 		kmod_module *raw = nullptr;
 		std::optional<ModuleInfo> value;
-		if (kmod_module_new_from_name(ctx_.get(), moduleName.c_str(), &raw) >= 0) {
+		if (moduleName.size() <= kMaxLookupLength &&
+		    kmod_module_new_from_name(ctx_.get(), moduleName.c_str(), &raw) >= 0) {
 			KmodModule mod(raw);
 			value = load(mod.get());
 		}

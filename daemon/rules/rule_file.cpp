@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <fmt/format.h>
 
+#include "base/module_name.h"
 #include "base/strings.h"
 #include "config/conf_files.h"
 #include "config/ini_text.h"
@@ -15,10 +16,8 @@ namespace {
 
 bool validModuleWord(std::string_view w)
 {
-	// Names, aliases ("fs-xfs", "pci:v*...") and globs: printable, no path separators.
-	return !w.empty() && w.size() <= 4095 && std::all_of(w.begin(), w.end(), [](char c) {
-		return c > ' ' && c < 0x7f && c != '/';
-	});
+	// Names, aliases ("fs-xfs", "pci:v*...") and globs, as modules-load.d takes them.
+	return !checkModuleName(w).has_value();
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // Uevents as values: parsing the kernel's and udev's netlink messages and sysfs uevent files.
 #pragma once
 
+#include "base/module_name.h"
 #include "base/result.h"
 
 #include <cstddef>
@@ -39,11 +40,10 @@ struct UeventRefusal {
 // A message parsed, or why it was refused.
 using ParsedUevent = Result<Uevent, UeventRefusal>;
 
-// The longest modalias accepted: one below PATH_MAX. The kernel cannot produce more (a sysfs
-// attribute is at most a 4 KiB page with its newline, and a uevent's whole environment is 2 KiB),
-// and libkmod's alias normalisation writes a bracket expression into a PATH_MAX buffer without a
-// bound, so only a longer string can overflow it.
-inline constexpr size_t kMaxModaliasLength = 4095;
+// The longest modalias accepted: the longest lookup key (base/module_name.h). The kernel cannot
+// produce more: a sysfs attribute is at most a 4 KiB page with its newline, and a uevent's whole
+// environment is 2 KiB.
+inline constexpr size_t kMaxModaliasLength = kMaxLookupLength;
 
 // A kernel netlink message: "ACTION@DEVPATH\0KEY=VALUE\0...". Requires the header, NUL-separated
 // fields, ACTION, DEVPATH and SEQNUM present, header consistent with ACTION/DEVPATH.

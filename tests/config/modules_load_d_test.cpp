@@ -53,7 +53,7 @@ TEST_CASE("given module names and aliases the kernel uses, we should accept them
 		as<std::string>{}, "dummy", "snd-hda-intel", "snd_hda_intel", "fs-xfs", "net-pf-10",
 		"char-major-10-229", "pci:v00008086d*sv*sd*bc02sc00i*", "acpi*:PNP0A03:*",
 		"of:NgpioT(null)Cfoo,bar", "platform:foo-bar", "symbol:foo", "crypto-sha256",
-		"usb:v*p*d*dc*dsc*dp*ic09isc*ip*in*", "x", std::string(4096, 'a'));
+		"usb:v*p*d*dc*dsc*dp*ic09isc*ip*in*", "x", std::string(4095, 'a'));
 	INFO(valid.substr(0, 80));
 	CHECK_FALSE(checkModuleName(valid).has_value());
 }
@@ -66,7 +66,8 @@ TEST_CASE("given things that cannot be module names, we should say why", "[modul
 	};
 	auto c = GENERATE(values<Case>({
 		{"", "is empty"},
-		{std::string(4097, 'a'), "is longer than 4096 bytes"},
+		{std::string(4096, 'a'), "is longer than 4095 bytes"},
+		{std::string(4095, '[') + "]", "is longer than 4095 bytes"},
 		{"/lib/modules/foo.ko", "is a path, not a module name"},
 		{"foo/bar", "is a path, not a module name"},
 		{"..", "is a path component, not a module name"},
@@ -166,7 +167,7 @@ TEST_CASE("given bad lines between good ones, we should report each with file an
 	CHECK_THAT(diags[3].message, Catch::StartsWith("'bad\\x01name'"));
 	// The 5000-byte line is quoted cut down, not in full.
 	CHECK(diags[4].message ==
-	      "'" + std::string(77, 'm') + "...' is longer than 4096 bytes, ignoring");
+	      "'" + std::string(77, 'm') + "...' is longer than 4095 bytes, ignoring");
 }
 
 TEST_CASE("given a .conf that is a symlink to a directory, we should report it unreadable",

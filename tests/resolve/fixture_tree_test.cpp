@@ -1,5 +1,7 @@
 // Resolution against a real module tree built from the fixture modules (cc -c, depmod -b),
 // judged against modprobe --show-depends on the same tree.
+#include "config/kernel_cmdline.h"
+#include "config/modules_load_d.h"
 #include "load/insert_result.h"
 #include "load/loader.h"
 #include "resolve/module_graph.h"
@@ -246,4 +248,42 @@ TEST_CASE("given every fixture name and alias, we should insert exactly what mod
 		CHECK(planned(g, OutcomeKind::Builtin) == m.builtins);
 		CHECK(isLoadOrder(g));
 	}
+}
+
+// libkmod normalises a key in a PATH_MAX buffer: a 4096-byte key whose '[' closes at the end
+// writes past it (seen under ASan). The index refuses such a key, whoever asks.
+TEST_CASE("given lookup keys at and past libkmod's length limit, the index should take the "
+	  "first and refuse the second")
+{
+	Root root;
+	auto tree = findKernelTree(root.dir.root(), std::string(kFixtureKernel));
+	REQUIRE(tree);
+	auto index = ModuleIndex::open(root.dir.root(), *tree);
+	REQUIRE(index);
+	std::string longest = "fx_alias" + std::string(4095 - 9, 'x') + "*";
+	REQUIRE(longest.size() == 4095);
+	auto found = index->lookup(longest);
+	REQUIRE(found);
+	CHECK(found->empty());
+	std::string bracket = "[" + std::string(4093, 'a') + "]";
+	REQUIRE(bracket.size() == 4095);
+	CHECK(index->lookup(bracket));
+	auto tooLong = index->lookup("[" + std::string(4094, 'a') + "]");
+	REQUIRE(!tooLong);
+	CHECK(tooLong.error().code == -ENAMETOOLONG);
+	CHECK(index->info(std::string(4096, 'a')) == nullptr);
+	// The same key from every source stops before the index: modules-load.d, the command line.
+	root.dir.write("etc/modules-load.d/long.conf", std::string(4096, 'a') + "\nfx_soft\n");
+	Diagnostics diags;
+	auto requests = readModulesLoadD(root.dir.root(), diags);
+	REQUIRE(requests.size() == 1);
+	CHECK(requests[0].name == "fx_soft");
+	REQUIRE(diags.size() == 1);
+	CHECK(diags[0].line == 1);
+	CHECK(diags[0].message.find("is longer than 4095 bytes") != std::string::npos);
+	KernelCmdline cmdline = parseKernelCmdline(
+		"modules_load=" + std::string(4096, 'b') + ",fx_soft", false, diags);
+	REQUIRE(cmdline.modulesLoad.size() == 1);
+	CHECK(cmdline.modulesLoad[0].name == "fx_soft");
+	CHECK(diags.size() == 2);
 }

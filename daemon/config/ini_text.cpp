@@ -32,6 +32,18 @@ void readIniText(std::string_view text, std::string_view displayPath, const IniH
 
 		if (line.empty() || line.front() == '#' || line.front() == ';')
 			continue;
+		// A NUL would cut a value short where it is handed on as a C string (a path
+		// "/etc\0/x" would be tested as "/etc"): binary data, not configuration.
+		if (line.find('\0') != std::string_view::npos) {
+			warn(lineNo, fmt::format("Line '{}' contains a NUL byte (binary data?), "
+						 "ignoring",
+						 quoteForDiagnostic(line)));
+			if (line.front() == '[') {
+				section = std::string();
+				sectionIgnored = true;
+			}
+			continue;
+		}
 
 		if (line.front() == '[') {
 			if (line.size() < 2 || line.back() != ']') {

@@ -20,8 +20,9 @@ struct IniHandler {
 };
 
 // Reads TEXT line by line: blank lines and lines starting with '#' or ';' are comments. A
-// broken header, an assignment before any section or a line without '=' is a Diagnostic for
-// DISPLAYPATH and that line (", ignoring"); a broken header also skips the assignments under it.
+// broken header, an assignment before any section, a line without '=' or with a NUL byte is a
+// Diagnostic for DISPLAYPATH and that line (", ignoring"); a broken header also skips the
+// assignments under it.
 void readIniText(std::string_view text, std::string_view displayPath, const IniHandler &handler,
 		 Diagnostics &diags);
 

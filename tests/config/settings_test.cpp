@@ -58,6 +58,21 @@ TEST_CASE("given every key with a valid value, we should set each", "[settings]"
 	CHECK(s.logTarget == "console");
 }
 
+TEST_CASE("given a NUL byte in a value, we should skip the line with its file and line",
+	  "[settings]")
+{
+	using namespace std::string_literals;
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, "[Load]\nSimulationScript=/usr/share/x\0/y\nWorkers=3\n"s,
+			  "/etc/modloadd.conf", diags);
+	REQUIRE(diags.size() == 1);
+	CHECK(diags[0].line == 2);
+	CHECK(diags[0].message.find("contains a NUL byte") != std::string::npos);
+	CHECK(s.simulationScript == Settings().simulationScript);
+	CHECK(s.workers == 3);
+}
+
 TEST_CASE("given the other enum values, we should accept those too", "[settings]")
 {
 	Settings s;

@@ -111,6 +111,32 @@ TEST_CASE("given a broken rule, we should name the file and line and refuse the 
 	}
 }
 
+TEST_CASE("given a NUL byte in a condition, a module or a header, we should refuse the rule, "
+	  "not test a value cut short")
+{
+	using namespace std::string_literals;
+	struct Case {
+		std::string text;
+		unsigned line;
+	};
+	const Case cases[] = {
+		{"[Match]\nConditionPathExists=/etc\0/nothing\n[Load]\nModules=a\n"s, 2},
+		{"[Load]\nModules=a\0b\n"s, 2},
+		{"[Ma\0tch]\nConditionPathExists=/etc\n[Load]\nModules=a\n"s, 1},
+		{"[Rule]\nDescription=x\0y\n[Load]\nModules=a\n"s, 2},
+	};
+	for (const Case &c : cases) {
+		Rule rule;
+		Diagnostics diags;
+		CHECK_FALSE(parseRule(c.text, "/etc/modloadd/rules.d/x.rules", rule, diags));
+		REQUIRE(!diags.empty());
+		INFO(messages(diags));
+		CHECK(diags[0].line == c.line);
+		CHECK(diags[0].message.find("contains a NUL byte") != std::string::npos);
+		CHECK(diags[0].message.find("\\x00") != std::string::npos);
+	}
+}
+
 TEST_CASE("given rules.d in several directories, we should keep the good rules in file order")
 {
 	TempTree t;

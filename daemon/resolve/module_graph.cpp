@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <map>
 #include <queue>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace modloadd {
 
@@ -17,12 +19,6 @@ namespace {
 
 constexpr const char *kForbiddenReason =
 	"the kernel refuses it (module_blacklist= on the command line)";
-
-void addUnique(std::vector<std::string> &v, std::string s)
-{
-	if (std::find(v.begin(), v.end(), s) == v.end())
-		v.push_back(std::move(s));
-}
 
 // The graph while it grows: nodes by key, edges by index, in discovery order.
 class GraphBuilder {
@@ -34,7 +30,13 @@ public:
 
 	void request(const Request &req)
 	{
-		auto found = index_.lookup(req.name);
+		// Many requests name the same module (a module in 100,000 files, a driver for
+		// each of 1,500 CPUs): looked up once, and each origin and device kept once at
+		// a constant cost.
+		auto cached = lookups_.find(req.name);
+		if (cached == lookups_.end())
+			cached = lookups_.emplace(req.name, index_.lookup(req.name)).first;
+		const auto &found = cached->second;
 		if (!found || found->empty()) {
 			if (req.fromDevice())
 				return; // a device without a driver module: the usual case
@@ -43,18 +45,18 @@ public:
 			nodes_[n].reason = !found ? found.error().message
 						  : fmt::format("no module or alias '{}' in {}",
 								req.name, index_.tree().displayDir);
-			addUnique(nodes_[n].origins, req.origin);
+			addUnique(n, req.origin);
 			return;
 		}
 		for (const std::string &name : *found) {
 			size_t n = node(name, name);
-			addUnique(nodes_[n].origins, req.origin);
-			DeviceRef device{req.devpath, req.modalias};
+			addUnique(n, req.origin);
 			if (req.fromDevice() &&
-			    std::find(nodes_[n].devices.begin(), nodes_[n].devices.end(), device) ==
-				    nodes_[n].devices.end())
-				nodes_[n].devices.push_back(std::move(device));
-			roots_.push_back(n);
+			    seen_.insert(fmt::format("{}\n{}\n{}", n, req.devpath, req.modalias))
+				    .second)
+				nodes_[n].devices.push_back({req.devpath, req.modalias});
+			if (isRoot_.insert(n).second)
+				roots_.push_back(n);
 		}
 	}
 
@@ -96,6 +98,13 @@ public:
 	}
 
 private:
+	// ORIGIN added to node N's origins unless it has it.
+	void addUnique(size_t n, const std::string &origin)
+	{
+		if (seen_.insert(fmt::format("{}\t{}", n, origin)).second)
+			nodes_[n].origins.push_back(origin);
+	}
+
 	size_t node(const std::string &key, const std::string &name)
 	{
 		auto [it, inserted] = byKey_.emplace(key, nodes_.size());
@@ -191,13 +200,13 @@ private:
 			hardDeps_[n] = deps;
 			for (const std::string &p : info->softPre) {
 				size_t pn = node(p, p);
-				addUnique(nodes_[pn].origins, "softdep (pre) of " + name);
+				addUnique(pn, "softdep (pre) of " + name);
 				softEdges_.emplace_back(n, pn);
 				work.push_back(pn);
 			}
 			for (const std::string &q : info->softPost) {
 				size_t qn = node(q, q);
-				addUnique(nodes_[qn].origins, "softdep (post) of " + name);
+				addUnique(qn, "softdep (post) of " + name);
 				softEdges_.emplace_back(qn, n);
 				work.push_back(qn);
 			}
@@ -223,7 +232,7 @@ private:
 				if (implied.count(d))
 					continue;
 				nodes_[n].waitsFor.push_back({d, true});
-				addUnique(nodes_[d].origins, "dependency of " + nodes_[n].name);
+				addUnique(d, "dependency of " + nodes_[n].name);
 			}
 		}
 	}
@@ -328,6 +337,10 @@ private:
 	std::vector<PlannedModule> nodes_;
 	std::map<std::string, size_t> byKey_;
 	std::vector<size_t> roots_;
+	std::unordered_set<size_t> isRoot_;
+	std::unordered_map<std::string, Result<std::vector<std::string>>> lookups_;
+	// "N\tORIGIN" and "N\nDEVPATH\nMODALIAS": the origins and devices each node has.
+	std::unordered_set<std::string> seen_;
 	std::set<size_t> expanded_;
 	std::map<size_t, std::vector<size_t>> hardDeps_;
 	std::set<size_t> reduced_;

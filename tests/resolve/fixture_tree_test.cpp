@@ -287,3 +287,30 @@ TEST_CASE("given lookup keys at and past libkmod's length limit, the index shoul
 	CHECK(cmdline.modulesLoad[0].name == "fx_soft");
 	CHECK(diags.size() == 2);
 }
+
+TEST_CASE("given one module asked for many times, the graph should keep each origin and device "
+	  "once, in the order first seen")
+{
+	Root root;
+	auto tree = findKernelTree(root.dir.root(), std::string(kFixtureKernel));
+	REQUIRE(tree);
+	auto index = ModuleIndex::open(root.dir.root(), *tree);
+	REQUIRE(index);
+	std::vector<Request> requests;
+	for (int i = 0; i < 3; i++) {
+		requests.push_back({"fx_soft", "/etc/modules-load.d/b.conf:1"});
+		requests.push_back({"fx_soft", "/etc/modules-load.d/a.conf:1"});
+		requests.push_back({"fx_soft", "device", "/devices/x", "x:y"});
+		requests.push_back({"fx_soft", "device", "/devices/z", "x:y"});
+		requests.push_back({"fx_no_such", "/etc/modules-load.d/c.conf:2"});
+	}
+	ModuleGraph g = buildModuleGraph(*index, requests, {});
+	const PlannedModule &m = find(g, "fx_soft");
+	CHECK(m.origins == std::vector<std::string>{"/etc/modules-load.d/b.conf:1",
+						    "/etc/modules-load.d/a.conf:1", "device"});
+	CHECK(m.devices == std::vector<DeviceRef>{{"/devices/x", "x:y"}, {"/devices/z", "x:y"}});
+	CHECK(find(g, "fx_no_such").origins ==
+	      std::vector<std::string>{"/etc/modules-load.d/c.conf:2"});
+	CHECK(find(g, "fx_soft_hard").origins == std::vector<std::string>{"dependency of fx_soft"});
+	CHECK(isLoadOrder(g));
+}

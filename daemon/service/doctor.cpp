@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "config/loader_takeover.h"
+#include "uevent/coldplug.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -16,18 +17,56 @@ namespace modloadd {
 
 namespace {
 
-// What the configuration asks for: the command line's and modules-load.d's lines, and every
-// module name a rule gives (whether or not the rule holds here: it may hold on the next boot).
-// A rule's glob is left out: matching nothing is how a rule for other machines reads.
-std::vector<Request> configuredRequests(BootPlanner &planner)
+// What the configuration asks for on this machine: the command line's and modules-load.d's
+// lines, and the modules of the rules that hold here (tested as `plan` tests them, with the
+// devices under the root).
+std::vector<Request> configuredRequests(BootPlanner &planner, const std::vector<RuleOutcome> &rules)
 {
 	std::vector<Request> requests = planner.staticRequests();
-	if (auto book = planner.takeRules())
-		for (const Rule &rule : book->rules())
-			for (const RuleModule &m : rule.modules)
-				if (!m.isGlob())
-					requests.push_back({m.pattern, rule.originOf(m)});
+	for (const RuleOutcome &o : rules)
+		requests.insert(requests.end(), o.requests.begin(), o.requests.end());
 	return requests;
+}
+
+// missing-module for the names the rules give that no module answers to (the rules' own
+// requests leave them out). A rule that holds here and loads nothing for a name: a warning. A
+// rule that does not hold is for other machines: its names are checked only when the
+// administrator wrote it (/etc, /run), as a note; the shipped rules name drivers most
+// machines lack, and say nothing here.
+void ruleFindings(ModuleIndex &index, const std::vector<RuleOutcome> &rules,
+		  std::vector<Finding> &out)
+{
+	const KernelTree &tree = index.tree();
+	for (const RuleOutcome &o : rules) {
+		bool local = startsWith(o.rule.file, "/etc/") || startsWith(o.rule.file, "/run/");
+		if (!o.verdict.holds && !local)
+			continue;
+		for (const RuleModule &m : o.rule.modules) {
+			if (m.isGlob())
+				continue;
+			auto found = index.lookup(m.pattern);
+			if (found && !found->empty())
+				continue;
+			std::string where = o.rule.originOf(m);
+			std::string message =
+				o.verdict.holds
+					? fmt::format(
+						  "{}: rule '{}' holds here, but kernel {} has "
+						  "no module '{}': the rule loads nothing for it",
+						  where, o.rule.name, tree.version, m.pattern)
+					: fmt::format(
+						  "{}: rule '{}' does not hold here ({}); where "
+						  "it does, kernel {} has no module '{}'",
+						  where, o.rule.name, o.verdict.why, tree.version,
+						  m.pattern);
+			out.push_back(
+				{"missing-module", m.pattern,
+				 o.verdict.holds ? Severity::Warning : Severity::Info, message,
+				 fmt::format("install the package that ships it, or remove it "
+					     "from the rule ({})",
+					     where)});
+		}
+	}
 }
 
 std::string originList(const std::vector<std::string> &origins)
@@ -136,8 +175,15 @@ Result<DoctorReport> runDoctor(const BootInputs &inputs)
 		return planner.error();
 	DoctorReport report;
 	report.kernel = planner->tree().version;
-	ModuleGraph graph = planner->resolver().graph(configuredRequests(*planner));
+	// The devices under the root, for the rules' device conditions; their own modules are
+	// the kernel's to ask for, not the configuration's.
+	std::vector<Request> ignored;
+	for (const Uevent &device : scanDevices(inputs.root))
+		planner->takeDevice(device, ignored);
+	std::vector<RuleOutcome> rules = planner->ruleVerdicts();
+	ModuleGraph graph = planner->resolver().graph(configuredRequests(*planner, rules));
 	configFindings(graph, planner->tree(), report.findings);
+	ruleFindings(planner->resolver().index(), rules, report.findings);
 	std::vector<std::string> concerned;
 	for (const PlannedModule &m : graph.modules)
 		if (m.toInsert())

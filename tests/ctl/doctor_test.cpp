@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fmt/format.h>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
@@ -146,25 +147,38 @@ TEST_CASE("given a module tree changed after depmod, doctor should report depmod
 	}
 }
 
-TEST_CASE("given names modprobe cannot find in modules-load.d and a rule, doctor should report "
-	  "missing-module with the file and line")
+TEST_CASE("given names modprobe cannot find in modules-load.d and rules, doctor should report "
+	  "missing-module with the file and line, by how much it matters")
 {
 	Root root;
 	root.dir.write("etc/modules-load.d/site.conf", "fx_soft\nfx_no_such_module\n");
-	root.dir.write("etc/modloadd/rules.d/gpu.rules",
-		       "[Match]\nConditionVirtualization=yes\n\n[Load]\nModules=fx_rule_missing "
-		       "fx_soft\n");
+	// A rule that does not hold here, written by the administrator: a note.
+	root.dir.write(
+		"etc/modloadd/rules.d/gpu.rules",
+		"[Match]\nConditionPathExists=/etc/no-such-gpu\n\n[Load]\nModules=fx_rule_missing "
+		"fx_soft\n");
+	// A rule that holds: a warning. A shipped rule that does not hold: nothing.
+	root.dir.write("usr/lib/modloadd/rules.d/always.rules",
+		       "[Load]\nModules=fx_held_missing\n");
+	root.dir.write("usr/lib/modloadd/rules.d/vendor.rules",
+		       "[Match]\nConditionPathExists=/etc/no-such-card\n[Load]\n"
+		       "Modules=fx_vendor_missing\n");
 	auto found = root.with("missing-module");
-	REQUIRE(found.size() == 2);
-	CHECK(found[0]["severity"] == "error");
-	std::set<std::string> modules{found[0]["module"], found[1]["module"]};
-	CHECK(modules == std::set<std::string>{"fx_no_such_module", "fx_rule_missing"});
-	for (const json &f : found) {
-		if (f["module"] == "fx_no_such_module")
-			CHECK(contains(f["message"], "/etc/modules-load.d/site.conf:2"));
-		else
-			CHECK(contains(f["message"], "/etc/modloadd/rules.d/gpu.rules:5"));
-	}
+	REQUIRE(found.size() == 3);
+	std::map<std::string, json> by;
+	for (const json &f : found)
+		by[f["module"]] = f;
+	REQUIRE(by.count("fx_no_such_module"));
+	CHECK(by["fx_no_such_module"]["severity"] == "error");
+	CHECK(contains(by["fx_no_such_module"]["message"], "/etc/modules-load.d/site.conf:2"));
+	REQUIRE(by.count("fx_held_missing"));
+	CHECK(by["fx_held_missing"]["severity"] == "warning");
+	CHECK(contains(by["fx_held_missing"]["message"],
+		       "/usr/lib/modloadd/rules.d/always.rules:2"));
+	REQUIRE(by.count("fx_rule_missing"));
+	CHECK(by["fx_rule_missing"]["severity"] == "info");
+	CHECK(contains(by["fx_rule_missing"]["message"], "/etc/modloadd/rules.d/gpu.rules:5"));
+	CHECK(contains(by["fx_rule_missing"]["message"], "does not hold here"));
 	ModprobeAnswer a =
 		modprobeShowDepends(root.dir.root(), kFixtureKernel,
 				    root.dir.path("/etc/modprobe.d"), "fx_no_such_module", false);

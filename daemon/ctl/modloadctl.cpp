@@ -3,27 +3,21 @@
 // the check of configuration files an image build can run, all three without the daemon;
 // `reload` is the unit's ExecReload=.
 #include "base/strings.h"
-#include "config/conf_files.h"
-#include "config/modules_load_d.h"
 #include "config/settings.h"
+#include "ctl/config_commands.h"
 #include "ctl/state_commands.h"
+#include "report/doctor_output.h"
 #include "report/explain_output.h"
 #include "report/plan_output.h"
-#include "rules/rule_file.h"
 #include "service/boot_plan.h"
+#include "service/doctor.h"
 #include "service/reload_record.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
 #include <optional>
-#include <poll.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -53,6 +47,11 @@ void usage(FILE *to)
 		       "                  dependencies, softdeps, blacklist, options, the running\n"
 		       "                  copy's srcversion, taint, firmware, and the\n"
 		       "                  initramfs's copy\n"
+		       "  doctor          every problem found, each with the module, why it\n"
+		       "                  matters and the fix: depmod-stale, missing-module,\n"
+		       "                  blacklisted-listed, shadowed-copy, live-differs,\n"
+		       "                  initramfs-differs, firmware-missing, takeover-partial;\n"
+		       "                  exit 0 without findings, 1 with some\n"
 		       "  reload          have the running daemon read its configuration again\n"
 		       "                  and load what is new; returns when it is done\n"
 		       "                  (without --pid: systemctl reload modloadd.service)\n"
@@ -224,117 +223,16 @@ int explain(const Options &opts)
 	return 0;
 }
 
-// What kind of configuration a file is, by its name.
-enum class ConfKind { Rule, Settings, ModulesLoad };
-
-ConfKind kindOf(const std::string &path)
+// Exit 0 without findings, 1 with findings, 2 when the tree cannot be examined.
+int doctor(const Options &opts)
 {
-	if (endsWith(path, kRulesSuffix))
-		return ConfKind::Rule;
-	if (endsWith(path, "/modloadd.conf") || path == "modloadd.conf" ||
-	    path.find("/modloadd.conf.d/") != std::string::npos)
-		return ConfKind::Settings;
-	return ConfKind::ModulesLoad;
-}
-
-// Checks one file; problems go to `diags`. Returns false when it could not be read.
-bool verifyFile(const ConfFile &file, ConfKind kind, Diagnostics &diags)
-{
-	std::string text;
-	int r = readConfFileText(file.path, text);
-	if (r < 0) {
-		diags.push_back(readFailure(file.displayPath, r));
-		return false;
+	auto report = runDoctor(opts.inputs);
+	if (!report) {
+		fmt::print(stderr, "modloadctl: {}\n", report.error().message);
+		return 2;
 	}
-	switch (kind) {
-	case ConfKind::Rule: {
-		Rule rule;
-		parseRule(text, file.displayPath, rule, diags);
-		break;
-	}
-	case ConfKind::Settings: {
-		Settings settings;
-		applySettingsText(settings, text, file.displayPath, diags);
-		break;
-	}
-	case ConfKind::ModulesLoad:
-		parseModulesLoadFile(file, diags);
-		break;
-	}
-	return true;
-}
-
-int verify(const Options &opts)
-{
-	std::vector<std::pair<ConfFile, ConfKind>> files;
-	Diagnostics diags;
-	if (opts.files.empty()) {
-		// Everything the daemon would read under ROOT.
-		std::string_view root = opts.inputs.root;
-		for (ConfFile &f : listConfFiles(root, "modules-load.d", ".conf", diags))
-			files.push_back({std::move(f), ConfKind::ModulesLoad});
-		for (ConfFile &f : settingsFiles(root, diags))
-			files.push_back({std::move(f), ConfKind::Settings});
-		for (ConfFile &f : listConfFiles(root, kRulesSubdir, kRulesSuffix, diags))
-			files.push_back({std::move(f), ConfKind::Rule});
-	} else {
-		for (const std::string &path : opts.files)
-			files.push_back({{path, path}, kindOf(path)});
-	}
-	for (const auto &[file, kind] : files)
-		verifyFile(file, kind, diags);
-	for (const Diagnostic &d : diags) {
-		std::string where = diagnosticLocation(d);
-		fmt::print("{}{}{}\n", where, where.empty() ? "" : ": ", d.message);
-	}
-	fmt::print("{} files checked, {} problems\n", files.size(), diags.size());
-	return diags.empty() ? 0 : 1;
-}
-
-// SIGHUP to the daemon, then wait for the reload record that answers it: the daemon writes one
-// when the modules the reload added have settled, naming the senders of the signals it read.
-// A record two generations on answers too: that reload began after this signal was sent (two
-// signals sent at once reach the daemon as one, with one sender).
-int reload(const Options &opts)
-{
-	if (opts.pid == 0) {
-		execlp("systemctl", "systemctl", "reload", "modloadd.service", nullptr);
-		fmt::print(stderr, "modloadctl: cannot run systemctl: {}\n", strerror(errno));
-		return 1;
-	}
-	const std::string &root = opts.inputs.root;
-	auto answered = [&](uint64_t base) {
-		auto record = readReloadRecord(root);
-		if (!record || record->daemon != opts.pid || record->generation <= base)
-			return false;
-		const auto &by = record->requestedBy;
-		return record->generation >= base + 2 ||
-		       std::find(by.begin(), by.end(), getpid()) != by.end();
-	};
-	auto before = readReloadRecord(root);
-	uint64_t base = before && before->daemon == opts.pid ? before->generation : 0;
-	if (kill(opts.pid, SIGHUP) < 0) {
-		fmt::print(stderr, "modloadctl: cannot signal modloadd (PID {}): {}\n", opts.pid,
-			   strerror(errno));
-		return 1;
-	}
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opts.timeoutSec);
-	while (std::chrono::steady_clock::now() < deadline) {
-		if (answered(base))
-			return 0;
-		if (kill(opts.pid, 0) < 0 && errno == ESRCH) {
-			fmt::print(stderr,
-				   "modloadctl: modloadd (PID {}) exited before it reloaded\n",
-				   opts.pid);
-			return 1;
-		}
-		poll(nullptr, 0, 20);
-	}
-	fmt::print(stderr,
-		   "modloadctl: modloadd (PID {}) did not finish reloading within {} s (see "
-		   "journalctl -u modloadd)\n",
-		   opts.pid, opts.timeoutSec);
-	return 1;
+	fmt::print("{}", opts.json ? doctorJson(*report) : doctorText(*report));
+	return report->findings.empty() ? 0 : 1;
 }
 
 } // namespace
@@ -356,11 +254,13 @@ try {
 	if (opts.command == "plan")
 		return plan(opts);
 	if (opts.command == "verify")
-		return verify(opts);
+		return verifyConfiguration(opts.inputs.root, opts.files, opts.json);
 	if (opts.command == "explain")
 		return explain(opts);
+	if (opts.command == "doctor")
+		return doctor(opts);
 	if (opts.command == "reload")
-		return reload(opts);
+		return reloadDaemon(opts.inputs.root, opts.pid, opts.timeoutSec, opts.json);
 	fmt::print(stderr, "modloadctl: unknown command '{}'\n", opts.command);
 	usage(stderr);
 	return 2;

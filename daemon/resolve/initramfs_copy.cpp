@@ -55,15 +55,11 @@ private:
 	UniqueFd fd_;
 };
 
-// The srcversion of a module file's bytes CONTENT, stored under a name ending in SUFFIX.
-std::optional<std::string> srcversionOf(kmod_ctx *ctx, std::string_view content,
-					const std::string &suffix)
+// The srcversion in the module file at PATH, as modinfo reads it.
+std::optional<std::string> srcversionAt(kmod_ctx *ctx, const std::string &path)
 {
-	TempFile file(suffix);
-	if (!file.write(content))
-		return std::nullopt;
 	kmod_module *raw = nullptr;
-	if (kmod_module_new_from_path(ctx, file.path().c_str(), &raw) < 0)
+	if (kmod_module_new_from_path(ctx, path.c_str(), &raw) < 0)
 		return std::nullopt;
 	KmodModule mod(raw);
 	kmod_list *list = nullptr;
@@ -80,6 +76,16 @@ std::optional<std::string> srcversionOf(kmod_ctx *ctx, std::string_view content,
 	return std::nullopt;
 }
 
+// The srcversion of a module file's bytes CONTENT, stored under a name ending in SUFFIX.
+std::optional<std::string> srcversionOf(kmod_ctx *ctx, std::string_view content,
+					const std::string &suffix)
+{
+	TempFile file(suffix);
+	if (!file.write(content))
+		return std::nullopt;
+	return srcversionAt(ctx, file.path());
+}
+
 std::optional<std::string> readWhole(const std::string &path)
 {
 	std::ifstream in(path, std::ios::binary);
@@ -90,7 +96,28 @@ std::optional<std::string> readWhole(const std::string &path)
 	return std::move(out).str();
 }
 
+// COPY's srcversion read from M, and compared with MODULE's file on disk.
+void judge(ModuleIndex &index, const ModuleInfo &module,
+	   const std::optional<std::string> &diskSrcversion, const InitramfsModule &m,
+	   InitramfsCopy &copy)
+{
+	copy.path = m.path;
+	std::string file = m.path.substr(m.path.rfind('/') + 1);
+	copy.srcversion = srcversionOf(index.context(), m.content, file.substr(file.find(".ko")));
+	if (module.builtin || module.path.empty())
+		return;
+	if (copy.srcversion && diskSrcversion)
+		copy.matchesDisk = *copy.srcversion == *diskSrcversion;
+	else if (auto disk = readWhole(module.path))
+		copy.matchesDisk = *disk == m.content;
+}
+
 } // namespace
+
+std::optional<std::string> fileSrcversion(ModuleIndex &index, const std::string &path)
+{
+	return srcversionAt(index.context(), path);
+}
 
 std::optional<InitramfsCopy> examineInitramfs(ModuleIndex &index, const ModuleInfo &module,
 					      const std::optional<std::string> &diskSrcversion)
@@ -102,23 +129,41 @@ std::optional<InitramfsCopy> examineInitramfs(ModuleIndex &index, const ModuleIn
 	InitramfsCopy copy;
 	copy.image = *image;
 	auto found = findInitramfsModule(rootedPath(index.root(), *image), version, module.name);
-	if (!found) {
+	if (!found)
 		copy.problem = found.error().message;
-		return copy;
-	}
-	if (!*found)
-		return copy;
-	const InitramfsModule &m = **found;
-	copy.path = m.path;
-	std::string file = m.path.substr(m.path.rfind('/') + 1);
-	copy.srcversion = srcversionOf(index.context(), m.content, file.substr(file.find(".ko")));
-	if (module.builtin || module.path.empty())
-		return copy;
-	if (copy.srcversion && diskSrcversion)
-		copy.matchesDisk = *copy.srcversion == *diskSrcversion;
-	else if (auto disk = readWhole(module.path))
-		copy.matchesDisk = *disk == m.content;
+	else if (*found)
+		judge(index, module, diskSrcversion, **found, copy);
 	return copy;
+}
+
+std::optional<InitramfsImage> examineInitramfsImage(ModuleIndex &index)
+{
+	const std::string &version = index.tree().version;
+	auto image = findInitramfs(index.root(), version);
+	if (!image)
+		return std::nullopt;
+	InitramfsImage out;
+	out.image = *image;
+	auto walked = forEachInitramfsModule(
+		rootedPath(index.root(), *image), version,
+		[&](const std::string &name, InitramfsModule m) {
+			InitramfsEntry e{name, InitramfsCopy{*image, {}, {}, {}, {}}, false};
+			const ModuleInfo *info = index.info(name);
+			if (info && (info->builtin || !info->fileMissing)) {
+				e.onDisk = true;
+				std::optional<std::string> disk;
+				if (!info->builtin)
+					disk = fileSrcversion(index, info->path);
+				judge(index, *info, disk, m, e.copy);
+			} else {
+				e.copy.path = m.path;
+			}
+			out.entries.push_back(std::move(e));
+			return true;
+		});
+	if (!walked)
+		out.problem = walked.error().message;
+	return out;
 }
 
 } // namespace modloadd

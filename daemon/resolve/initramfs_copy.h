@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace modloadd {
 
@@ -23,5 +24,25 @@ struct InitramfsCopy {
 // image. DISKSRCVERSION is the srcversion of the file on disk, when it has one.
 std::optional<InitramfsCopy> examineInitramfs(ModuleIndex &index, const ModuleInfo &module,
 					      const std::optional<std::string> &diskSrcversion);
+
+// The srcversion recorded in the module file at PATH (on disk); nullopt when it has none.
+std::optional<std::string> fileSrcversion(ModuleIndex &index, const std::string &path);
+
+// One module file of an initramfs image, judged against the disk's.
+struct InitramfsEntry {
+	std::string module;
+	InitramfsCopy copy;  // copy.path is set
+	bool onDisk = false; // the index knows the module (a file, or built in)
+};
+
+// Every module the initramfs of the index's kernel holds, in the image's order.
+struct InitramfsImage {
+	std::string image;   // as the target system names it
+	std::string problem; // why the image could not be read (entries may be partial)
+	std::vector<InitramfsEntry> entries;
+};
+
+// ROOT's initramfs for the index's kernel, every module in it judged; nullopt without an image.
+std::optional<InitramfsImage> examineInitramfsImage(ModuleIndex &index);
 
 } // namespace modloadd

@@ -62,7 +62,8 @@ bool under(std::string_view path, std::string_view dir)
 	return path.size() > dir.size() && startsWith(path, dir) && path[dir.size()] == '/';
 }
 
-// The module files of NAME under DIR, a directory depmod walks from BASE.
+// The module files of NAME (of every module when empty) under DIR, a directory depmod walks
+// from BASE.
 void walk(const std::string &base, const std::string &dir, const DepmodConfig &config,
 	  const std::string &name, std::string_view root, std::vector<ModuleCopy> &out)
 {
@@ -76,9 +77,9 @@ void walk(const std::string &base, const std::string &dir, const DepmodConfig &c
 			continue;
 		}
 		auto module = moduleOfFile(file);
-		if (!module || *module != name || !e.is_regular_file(ec))
+		if (!module || (!name.empty() && *module != name) || !e.is_regular_file(ec))
 			continue;
-		ModuleCopy copy{e.path().string(), displayOf(root, e.path().string()), ""};
+		ModuleCopy copy{*module, e.path().string(), displayOf(root, e.path().string()), ""};
 		// depmod skips a directory whose name an exclude line gives, at any depth.
 		std::string below = copy.path.substr(base.size());
 		for (const DepmodExclude &x : config.excludes)
@@ -113,7 +114,10 @@ Rank rankOf(const ModuleCopy &copy, const KernelTree &tree, const DepmodConfig &
 		return rank;
 	}
 	long builtin = LONG_MAX;
-	std::string builtinReason = "the kernel's tree (no search line names built-in: last)";
+	std::string builtinReason =
+		config.defaultSearch
+			? "the kernel's tree (depmod's default with no search line: after updates/)"
+			: "the kernel's tree (no search line names built-in: last)";
 	const DepmodExternal *external = nullptr;
 	size_t externalIndex = 0;
 	for (size_t i = 0; i < config.externals.size() && !external; i++)
@@ -161,10 +165,9 @@ Rank rankOf(const ModuleCopy &copy, const KernelTree &tree, const DepmodConfig &
 
 constexpr const char *kWalk = "depmod's directory walk decided; add an override to make it certain";
 
-} // namespace
-
-std::vector<ModuleCopy> findModuleCopies(std::string_view root, const KernelTree &tree,
-					 const DepmodConfig &config, const std::string &name)
+// The copies under the tree and the external directories; NAME empty: every module's.
+std::vector<ModuleCopy> walkTree(std::string_view root, const KernelTree &tree,
+				 const DepmodConfig &config, const std::string &name)
 {
 	std::vector<ModuleCopy> out;
 	walk(tree.dir, tree.dir, config, name, root, out);
@@ -179,6 +182,25 @@ std::vector<ModuleCopy> findModuleCopies(std::string_view root, const KernelTree
 				      return a.path == b.path;
 			      }),
 		  out.end());
+	return out;
+}
+
+} // namespace
+
+std::vector<ModuleCopy> findModuleCopies(std::string_view root, const KernelTree &tree,
+					 const DepmodConfig &config, const std::string &name)
+{
+	if (name.empty())
+		return {};
+	return walkTree(root, tree, config, name);
+}
+
+std::map<std::string, std::vector<ModuleCopy>>
+findAllModuleCopies(std::string_view root, const KernelTree &tree, const DepmodConfig &config)
+{
+	std::map<std::string, std::vector<ModuleCopy>> out;
+	for (ModuleCopy &c : walkTree(root, tree, config, ""))
+		out[c.module].push_back(std::move(c));
 	return out;
 }
 
@@ -201,7 +223,8 @@ std::vector<Candidate> judgeCopies(const std::vector<ModuleCopy> &copies, const 
 	if (chosenCopy == copies.end()) {
 		out.push_back(
 			{chosen, true,
-			 fmt::format("modules.dep names it, but the file is not there: {}", fix)});
+			 fmt::format("modules.dep names it, but the file is not there: {}", fix),
+			 true});
 		for (const ModuleCopy &c : copies)
 			out.push_back(
 				{c.displayPath, false, fmt::format("not in modules.dep: {}", fix)});
@@ -241,7 +264,7 @@ std::vector<Candidate> judgeCopies(const std::vector<ModuleCopy> &copies, const 
 		}
 		out.push_back(std::move(cand));
 	}
-	Candidate mine{chosen, true, ""};
+	Candidate mine{chosen, true, "", better || equal > 0 || !chosenCopy->excludedBy.empty()};
 	if (!chosenCopy->excludedBy.empty())
 		mine.why = fmt::format("modules.dep holds it, but it is in an excluded directory "
 				       "({}): {}",

@@ -4,6 +4,7 @@
 #include "resolve/depmod_config.h"
 #include "system/kernel_tree.h"
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@ namespace modloadd {
 // A module file depmod walks past: the kernel's module directory (less build/, source/ and the
 // excluded names) and the external directories.
 struct ModuleCopy {
+	std::string module;	 // the module's name, from the file's
 	std::string path;	 // on disk, with the root prefix
 	std::string displayPath; // as the target system sees it
 	std::string excludedBy;	 // "FILE:LINE" of the exclude that hides it from depmod; or empty
@@ -25,11 +27,19 @@ struct ModuleCopy {
 std::vector<ModuleCopy> findModuleCopies(std::string_view root, const KernelTree &tree,
 					 const DepmodConfig &config, const std::string &name);
 
+// Every module file under ROOT's TREE and CONFIG's external directories, as findModuleCopies()
+// finds them, grouped by module.
+std::map<std::string, std::vector<ModuleCopy>>
+findAllModuleCopies(std::string_view root, const KernelTree &tree, const DepmodConfig &config);
+
 // One copy, judged: whether it is the one modules.dep holds, and why it won or lost.
 struct Candidate {
 	std::string path; // as the target system sees it
 	bool chosen = false;
 	std::string why;
+	// The chosen copy only: depmod's choice is not certain (copies of equal priority), or
+	// modules.dep disagrees with depmod.d (it ran before a copy or a line came).
+	bool doubtful = false;
 };
 
 // COPIES judged against CHOSEN (the display path modules.dep holds; empty for a builtin

@@ -61,6 +61,16 @@ void configAliases(kmod_ctx *ctx, const std::string &what, const std::string &mo
 
 } // namespace
 
+std::vector<FirmwareFile> moduleFirmware(ModuleIndex &index, const std::string &module)
+{
+	ModuleExplanation m;
+	std::vector<std::string> aliases;
+	readModinfo(index.context(), module, m, aliases);
+	for (FirmwareFile &f : m.firmware)
+		f.path = findFirmware(index.root(), index.tree().version, f.name);
+	return m.firmware;
+}
+
 Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query)
 {
 	Explanation ex;

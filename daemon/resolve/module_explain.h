@@ -48,6 +48,10 @@ struct Explanation {
 	std::vector<ModuleExplanation> modules;
 };
 
+// The firmware files MODULE declares (modinfo -F firmware), each looked up under the index's
+// root for its kernel.
+std::vector<FirmwareFile> moduleFirmware(ModuleIndex &index, const std::string &module);
+
 // Explains QUERY (a module name, an alias, a modalias, or a device path starting with '/')
 // over INDEX's root and tree. An Error when a device has no modalias or the lookup failed; no
 // modules when nothing matches.

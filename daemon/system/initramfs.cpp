@@ -20,8 +20,9 @@ namespace {
 // An image is read whole; anything this large is no initramfs.
 constexpr size_t kMaxImageSize = size_t(2) << 30;
 
-// Whether PATH (inside the image) is a file of module NAME for kernel VERSION.
-bool isModuleFile(std::string_view path, std::string_view version, const std::string &name)
+// The module whose file PATH (inside the image) is, for kernel VERSION; nullopt for another
+// file.
+std::optional<std::string> moduleOfPath(std::string_view path, std::string_view version)
 {
 	while (startsWith(path, "./") || startsWith(path, "/"))
 		path.remove_prefix(startsWith(path, "./") ? 2 : 1);
@@ -29,15 +30,15 @@ bool isModuleFile(std::string_view path, std::string_view version, const std::st
 		path.remove_prefix(4);
 	std::string prefix = fmt::format("lib/modules/{}/", version);
 	if (!startsWith(path, prefix))
-		return false;
+		return std::nullopt;
 	std::string_view file = path.substr(path.rfind('/') + 1);
 	auto ko = file.find(".ko");
 	if (ko == std::string_view::npos || ko == 0)
-		return false;
+		return std::nullopt;
 	std::string_view ext = file.substr(ko);
 	if (ext != ".ko" && ext != ".ko.gz" && ext != ".ko.xz" && ext != ".ko.zst")
-		return false;
-	return normalizeModuleName(file.substr(0, ko)) == name;
+		return std::nullopt;
+	return normalizeModuleName(file.substr(0, ko));
 }
 
 std::string shownPath(std::string_view path)
@@ -70,10 +71,10 @@ constexpr size_t align4(size_t n)
 }
 
 // Walks the uncompressed newc archives from POS on (the zero padding between them skipped, as
-// the kernel does), looking for the module; POS ends where the next, compressed, data begins.
-// Returns -EINVAL for a cut or damaged archive.
+// the kernel does), showing VISIT the modules; POS ends where the next, compressed, data
+// begins. Returns -EINVAL for a cut or damaged archive, 1 when VISIT stopped the walk.
 int walkUncompressed(std::string_view data, size_t &pos, std::string_view version,
-		     const std::string &name, std::optional<InitramfsModule> &found)
+		     const InitramfsVisitor &visit)
 {
 	for (;;) {
 		while (pos < data.size() && data[pos] == '\0')
@@ -94,16 +95,17 @@ int walkUncompressed(std::string_view data, size_t &pos, std::string_view versio
 			pos = align4(body + *size);
 			if (entry == "TRAILER!!!")
 				break;
-			if (!found && isModuleFile(entry, version, name))
-				found = InitramfsModule{shownPath(entry),
-							std::string(data.substr(body, *size))};
+			auto name = moduleOfPath(entry, version);
+			if (name &&
+			    !visit(*name, InitramfsModule{shownPath(entry),
+							  std::string(data.substr(body, *size))}))
+				return 1;
 		}
 	}
 }
 
 // The compressed archive from POS on, through libarchive.
-int walkCompressed(std::string_view data, std::string_view version, const std::string &name,
-		   std::optional<InitramfsModule> &found)
+int walkCompressed(std::string_view data, std::string_view version, const InitramfsVisitor &visit)
 {
 	ArchiveReader a(archive_read_new());
 	if (!a)
@@ -116,8 +118,10 @@ int walkCompressed(std::string_view data, std::string_view version, const std::s
 	int r;
 	while ((r = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *path = archive_entry_pathname(entry);
-		if (!path || !isModuleFile(path, version, name) ||
-		    archive_entry_filetype(entry) != AE_IFREG)
+		std::optional<std::string> name;
+		if (path)
+			name = moduleOfPath(path, version);
+		if (!name || archive_entry_filetype(entry) != AE_IFREG)
 			continue;
 		std::string content;
 		char buf[65536];
@@ -126,8 +130,8 @@ int walkCompressed(std::string_view data, std::string_view version, const std::s
 			content.append(buf, static_cast<size_t>(n));
 		if (n < 0)
 			return -EIO;
-		found = InitramfsModule{shownPath(path), std::move(content)};
-		return 0;
+		if (!visit(*name, InitramfsModule{shownPath(path), std::move(content)}))
+			return 1;
 	}
 	return r == ARCHIVE_EOF ? 0 : -EIO;
 }
@@ -144,8 +148,8 @@ std::optional<std::string> findInitramfs(std::string_view root, std::string_view
 	return std::nullopt;
 }
 
-Result<std::optional<InitramfsModule>>
-findInitramfsModule(const std::string &image, std::string_view version, const std::string &name)
+Status forEachInitramfsModule(const std::string &image, std::string_view version,
+			      const InitramfsVisitor &visit)
 {
 	std::error_code ec;
 	auto size = std::filesystem::file_size(image, ec);
@@ -159,16 +163,32 @@ findInitramfsModule(const std::string &image, std::string_view version, const st
 	std::ostringstream whole;
 	whole << in.rdbuf();
 	std::string data = std::move(whole).str();
-	std::optional<InitramfsModule> found;
 	size_t pos = 0;
-	if (int r = walkUncompressed(data, pos, version, name, found); r < 0)
+	int r = walkUncompressed(data, pos, version, visit);
+	if (r < 0)
 		return Error{r, fmt::format("{}: a damaged cpio archive at byte {}", image, pos)};
-	if (!found && pos < data.size()) {
+	if (r == 0 && pos < data.size()) {
 		std::string_view rest = std::string_view(data).substr(pos);
-		if (int r = walkCompressed(rest, version, name, found); r < 0)
+		if (r = walkCompressed(rest, version, visit); r < 0)
 			return Error{r, fmt::format("{}: cannot read the archive at byte {}", image,
 						    pos)};
 	}
+	return Done{};
+}
+
+Result<std::optional<InitramfsModule>>
+findInitramfsModule(const std::string &image, std::string_view version, const std::string &name)
+{
+	std::optional<InitramfsModule> found;
+	auto walked = forEachInitramfsModule(image, version,
+					     [&](const std::string &module, InitramfsModule m) {
+						     if (module != name)
+							     return true;
+						     found = std::move(m);
+						     return false;
+					     });
+	if (!walked)
+		return walked.error();
 	return found;
 }
 

@@ -3,6 +3,7 @@
 
 #include "base/result.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,5 +26,12 @@ struct InitramfsModule {
 // xz, lz4, zstd, ...). nullopt when the image has no such file; an Error when it cannot be read.
 Result<std::optional<InitramfsModule>>
 findInitramfsModule(const std::string &image, std::string_view version, const std::string &name);
+
+// Calls VISIT with every module file for kernel VERSION in the image at IMAGE, in the order the
+// kernel unpacks them, with the module's name; VISIT returns false to stop. An Error when the
+// image cannot be read.
+using InitramfsVisitor = std::function<bool(const std::string &name, InitramfsModule module)>;
+Status forEachInitramfsModule(const std::string &image, std::string_view version,
+			      const InitramfsVisitor &visit);
 
 } // namespace modloadd

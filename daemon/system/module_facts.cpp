@@ -5,6 +5,7 @@
 #include "system/fact_files.h"
 #include "system/live_modules.h"
 
+#include <filesystem>
 #include <fmt/format.h>
 
 namespace modloadd {
@@ -23,6 +24,17 @@ bool moduleIsLive(std::string_view root, const std::string &module)
 {
 	return readLiveModules(root).count(module) > 0 ||
 	       readModuleAttribute(root, module, "initstate").has_value();
+}
+
+std::set<std::string> liveModuleNames(std::string_view root)
+{
+	std::set<std::string> live = readLiveModules(root);
+	std::error_code ec;
+	for (const auto &e :
+	     std::filesystem::directory_iterator(rootedPath(root, "/sys/module"), ec))
+		if (pathExists((e.path() / "initstate").string()))
+			live.insert(e.path().filename().string());
+	return live;
 }
 
 std::optional<std::string> readDeviceModalias(std::string_view root, std::string_view devpath)

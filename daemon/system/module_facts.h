@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,9 @@ std::optional<std::string> readModuleAttribute(std::string_view root, const std:
 // Whether MODULE is live: in ROOT/proc/modules, or with an initstate under ROOT/sys/module (a
 // builtin module may have a /sys/module directory, but no initstate).
 bool moduleIsLive(std::string_view root, const std::string &module);
+
+// Every live module: ROOT/proc/modules's, and those with an initstate under ROOT/sys/module.
+std::set<std::string> liveModuleNames(std::string_view root);
 
 // The modalias of the device at DEVPATH ("/devices/...", or "/sys/devices/..."): its modalias
 // file, else the MODALIAS= of its uevent file; nullopt when it has neither.

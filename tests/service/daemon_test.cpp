@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <poll.h>
 #include <sstream>
@@ -615,6 +616,19 @@ TEST_CASE("given configuration files, modloadctl verify should name every proble
 	CHECK(out.find("/etc/modules-load.d/bad.conf:2: ") != std::string::npos);
 	CHECK(out.find("/etc/modloadd.conf:2: Invalid Workers= value 'many'") != std::string::npos);
 	CHECK(out.find("5 files checked, 4 problems") != std::string::npos);
+	out = capture(fmt::format("'{}' --root '{}' verify --json", ctl, root.dir.root()), status);
+	INFO(out);
+	CHECK(status == 1);
+	auto doc = nlohmann::json::parse(out);
+	CHECK(doc["files_checked"] == 5);
+	REQUIRE(doc["problems"].size() == 4);
+	CHECK(doc["problems"][0]["file"].is_string());
+	size_t workers = 0;
+	for (const auto &p : doc["problems"])
+		if (p["file"] == "/etc/modloadd.conf" && p["line"] == 2 &&
+		    p["message"].get<std::string>().find("Invalid Workers= value 'many'") == 0)
+			workers++;
+	CHECK(workers == 1);
 
 	// Files named on the command line, by kind; a missing one is a problem too.
 	out = capture(fmt::format("'{}' verify '{}' '{}' 2>&1", ctl,
@@ -720,11 +734,17 @@ TEST_CASE("given the watch turned off, modloadctl reload should re-read the conf
 	CHECK(record.find("generation 1\n") != std::string::npos);
 	CHECK(record.find(fmt::format("daemon {}\n", pid)) != std::string::npos);
 
-	// Nothing new: a reload all the same, and the next generation.
-	out = capture(fmt::format("'{}' --root '{}' reload --pid {} 2>&1", ctlBinary(),
+	// Nothing new: a reload all the same, and the next generation; JSON names it.
+	out = capture(fmt::format("'{}' --root '{}' reload --pid {} --json", ctlBinary(),
 				  root.dir.root(), pid),
 		      status);
+	INFO(out);
 	CHECK(status == 0);
+	auto answer = nlohmann::json::parse(out);
+	CHECK(answer["reloaded"] == true);
+	CHECK(answer["daemon"] == pid);
+	CHECK(answer["generation"] == 2);
+	CHECK(answer["requested_by"].size() >= 1);
 	CHECK(readText(log).find("0 modules new to this run") != std::string::npos);
 	record = readText(root.dir.path("/run/modloadd/reloaded"));
 	CHECK(record.find("generation 2\n") != std::string::npos);
@@ -763,6 +783,13 @@ TEST_CASE("given a process that does not reload, modloadctl reload should fail, 
 		      status);
 	CHECK(status == 1);
 	CHECK(out.find("cannot signal modloadd") != std::string::npos);
+	out = capture(fmt::format("'{}' --root '{}' reload --pid {} --json", ctlBinary(),
+				  root.dir.root(), pid),
+		      status);
+	CHECK(status == 1);
+	auto answer = nlohmann::json::parse(out);
+	CHECK(answer["reloaded"] == false);
+	CHECK(answer["error"].get<std::string>().find("cannot signal modloadd") == 0);
 	out = capture(fmt::format("'{}' reload --pid x 2>&1", ctlBinary()), status);
 	CHECK(status == 2);
 }

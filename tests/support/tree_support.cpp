@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <sstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -179,6 +180,55 @@ bool isLoadOrder(const ModuleGraph &graph)
 			if (e.module >= i)
 				return false;
 	return true;
+}
+
+// A newc cpio archive of FILES (path, bytes), as the kernel unpacks them.
+std::string newcArchive(const std::vector<std::pair<std::string, std::string>> &files)
+{
+	std::string out;
+	unsigned ino = 1;
+	auto add = [&](const std::string &name, const std::string &data, unsigned mode) {
+		out += fmt::format(
+			"070701{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}"
+			"{:08X}{:08X}{:08X}",
+			ino++, mode, 0, 0, 1, 0, data.size(), 0, 0, 0, 0, name.size() + 1, 0);
+		out += name;
+		out += '\0';
+		while (out.size() % 4)
+			out += '\0';
+		out += data;
+		while (out.size() % 4)
+			out += '\0';
+	};
+	for (const auto &[name, data] : files)
+		add(name, data, 0100644);
+	add("TRAILER!!!", "", 0);
+	return out;
+}
+
+std::string readFile(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	std::ostringstream out;
+	out << in.rdbuf();
+	return out.str();
+}
+
+void writeInitramfs(const FixtureRoot &root, int early, const std::string &compressor,
+		    const std::vector<std::pair<std::string, std::string>> &main)
+{
+	std::string image;
+	for (int i = 0; i < early; i++) {
+		image += newcArchive(
+			{{fmt::format("kernel/x86/microcode/GenuineIntel{}.bin", i), "ucode"}});
+		image.append((512 - image.size() % 512) % 512, '\0');
+	}
+	root.dir.write("tmp/main.cpio", newcArchive(main));
+	int status = 0;
+	std::string compressed = capture(
+		fmt::format("{} -c '{}'", compressor, root.dir.path("/tmp/main.cpio")), status);
+	REQUIRE(status == 0);
+	root.dir.write(fmt::format("boot/initrd.img-{}", kFixtureKernel), image + compressed);
 }
 
 } // namespace modloadd::testing

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace modloadd::testing {
@@ -43,6 +44,17 @@ struct FixtureRoot {
 	void addDevice(const std::string &devpath, const std::string &subsystem,
 		       const std::string &uevent) const;
 };
+
+// A newc cpio archive of FILES (path, bytes), as the kernel unpacks them.
+std::string newcArchive(const std::vector<std::pair<std::string, std::string>> &files);
+
+// The bytes of the file at PATH; empty when it cannot be read.
+std::string readFile(const std::string &path);
+
+// ROOT/boot/initrd.img-VERSION as initramfs-tools and dracut lay it out: EARLY uncompressed
+// archives (microcode), each padded to 512 bytes, then MAIN compressed by COMPRESSOR.
+void writeInitramfs(const FixtureRoot &root, int early, const std::string &compressor,
+		    const std::vector<std::pair<std::string, std::string>> &main);
 
 // The path of a program the build made, from the environment variable meson sets for the
 // test (MODLOADD_BINARY, MODLOADCTL_BINARY); exits with a message when it is not set.

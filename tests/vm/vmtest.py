@@ -1471,6 +1471,8 @@ def check_ctl_live_differs(c):
          f"one finding {{\"id\": \"live-differs\", \"module\": \"{REBUILT}\"}} with severity, message and fix"
          + (f": {mine[0].get('message')!r}, fix {mine[0].get('fix')!r}" if mine else ""), ctl.evidence("doctor-differs-json"))
     c.ok(len(fs) == len(mine), "no other module is live-differs", json.dumps(fs, indent=1))
+    stale = findings(doc, "depmod-stale")
+    c.ok(not stale, "no depmod-stale finding: the index is current, only the build differs", json.dumps(stale, indent=1))
     text = ctl.out("doctor-differs")
     c.ok("live-differs" in text and REBUILT in text, f"the text names live-differs and {REBUILT}",
          ctl.evidence("doctor-differs"))

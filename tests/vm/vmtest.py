@@ -1298,6 +1298,227 @@ def check_stop_stuck(c):
     print("# left after the stop: " + "; ".join(line.strip() for line in ps.splitlines() if "modloadd" in line))
 
 
+# --- modloadctl in the guest: list, status, explain, doctor ----------------------------------
+
+# The faults image's module whose file the faults action replaces with its second build
+# (make-test-modules.sh: another source line, another srcversion) while it is live.
+REBUILT = "modloadd_vm_rebuilt"
+# The phases a daemon's state names (report/daemon_state.h).
+STATE_PHASES = {"starting", "loading", "settled", "reloading", "disabled", "stopping"}
+
+
+class Ctl:
+    """What the faults action's modloadctl commands left in collect/faults/ctl/: LABEL.out, .err, .rc."""
+
+    def __init__(self, r):
+        self.dir = os.path.join(r["dir"], "faults", "ctl")
+
+    def ran(self):
+        return os.path.isdir(self.dir)
+
+    def file(self, name):
+        return (S.read(os.path.join(self.dir, name)) or "").strip()
+
+    def rc(self, label):
+        return self.file(f"{label}.rc")
+
+    def out(self, label):
+        return S.read(os.path.join(self.dir, f"{label}.out")) or ""
+
+    def json(self, label):
+        """LABEL's standard output as JSON (None: not JSON)."""
+        try:
+            return json.loads(self.out(label))
+        except ValueError:
+            return None
+
+    def evidence(self, label):
+        return (f"{self.dir}/{label}.*: exit {self.rc(label) or '?'}\nstdout:\n{self.out(label)[:3000]}"
+                f"\nstderr:\n{self.file(label + '.err')}")
+
+
+def ctl_scenario(c):
+    """The faults boot and its modloadctl answers (None when either is missing)."""
+    r = c.scenario("faults")
+    if not r:
+        return None, None
+    ctl = Ctl(r)
+    if not c.ok(ctl.ran(), "the faults action ran modloadctl in the guest (collect/faults/ctl/)",
+                f"no {ctl.dir}; phases: {', '.join(r['phases'])}"):
+        return r, None
+    print(f"# modloadctl's questions ran from uptime {ctl.file('begin') or '?'} s to {ctl.file('end') or '?'} s")
+    return r, ctl
+
+
+def explained(ctl, label):
+    """The one module of `modloadctl explain --json REBUILT` (None: not one)."""
+    doc = ctl.json(label)
+    mods = doc.get("modules") if isinstance(doc, dict) else None
+    return mods[0] if isinstance(mods, list) and len(mods) == 1 and isinstance(mods[0], dict) else None
+
+
+def findings(doc, ident):
+    """The findings of `modloadctl doctor --json` with id IDENT."""
+    fs = doc.get("findings") if isinstance(doc, dict) else None
+    return [f for f in fs if isinstance(f, dict) and f.get("id") == ident] if isinstance(fs, list) else []
+
+
+def check_ctl_list_failed(c):
+    """`modloadctl list --failed` in the faults guest: each failure with its errno and the kernel's own line."""
+    r, ctl = ctl_scenario(c)
+    if not ctl:
+        return
+    c.ok(ctl.rc("list-failed") == "0" and ctl.rc("list-failed-json") == "0",
+         "`modloadctl list --failed` and `... --json` exit 0 while the daemon runs",
+         ctl.evidence("list-failed") + "\n" + ctl.evidence("list-failed-json"))
+    doc = ctl.json("list-failed-json")
+    mods = doc.get("modules") if isinstance(doc, dict) else None
+    if not c.ok(isinstance(mods, list), "--json prints an object with a modules array", ctl.evidence("list-failed-json")):
+        return
+    by = {m.get("name"): m for m in mods if isinstance(m, dict)}
+    print("# listed: " + ", ".join(f"{n} {m.get('outcome')} errno {m.get('errno')}" for n, m in by.items()))
+    for m, outcome, errno in ((FAULT_NOSYM, "failed", 2), (FAULT_EIO, "failed", 5)):
+        x = by.get(m, {})
+        text = FAULT_TEXT[m].split(": ", 1)[1]
+        c.ok(x.get("outcome") == outcome and x.get("errno") == errno,
+             f"{m}: listed {outcome}, errno {errno}", json.dumps(x, indent=1) or "(not listed)")
+        c.ok(text in (x.get("kernel_message") or ""),
+             f"{m}: its kernel_message is the kernel's line ({x.get('kernel_message')!r})", json.dumps(x, indent=1))
+    x = by.get(FAULT_HANG, {})
+    c.ok(x.get("outcome") == "timed_out", f"{FAULT_HANG}: listed timed_out", json.dumps(x, indent=1))
+    others = {n: m.get("outcome") for n, m in by.items() if m.get("outcome") not in ("failed", "timed_out")}
+    c.ok(not others, "every module listed failed or timed out", json.dumps(others))
+    c.ok(REBUILT not in by, f"{REBUILT} (inserted) is not listed", json.dumps(by.get(REBUILT)))
+    # the table: the row, then the kernel's line under it
+    table = ctl.out("list-failed")
+    for m in (FAULT_NOSYM, FAULT_EIO):
+        text = FAULT_TEXT[m].split(": ", 1)[1]
+        row = re.search(rf"^{m}\s+failed\b.*\n((?:\s+\S.*\n)*)", table, re.M)
+        c.ok(row is not None and re.search(rf"^\s+kernel: .*{re.escape(text)}", row.group(1), re.M) is not None,
+             f"the table's row of {m} says failed and shows the kernel's line ({text!r})", ctl.evidence("list-failed"))
+    n = len(mods)
+    c.ok(re.search(rf"^{n} of \d+ modules failed\.$", table, re.M) is not None,
+         f"the table ends with the count of the {n} failures", ctl.evidence("list-failed"))
+
+
+def check_ctl_explain_live(c):
+    """`modloadctl explain` of a module modloadd inserted from its file: live, the running copy matches the file."""
+    r, ctl = ctl_scenario(c)
+    if not ctl:
+        return
+    ph = r["phases"]["boot"]
+    es = entries_for(ph, REBUILT)
+    c.ok([S.field(e, "MODLOADD_OUTCOME") for e in es] == ["inserted"] and REBUILT in ph["proc_modules"],
+         f"{REBUILT} was inserted by modloadd at boot (its entry says inserted) and is live", describe(es))
+    live = ctl.file("srcversion-live")
+    booted = ctl.file("srcversion-booted")
+    c.ok(bool(re.fullmatch(r"[0-9A-F]{16,32}", live)) and live == booted,
+         f"/sys/module/{REBUILT}/srcversion ({live}) is the booted file's (modinfo: {booted})")
+    c.ok(ctl.rc("explain-live-json") == "0", f"`modloadctl explain --json {REBUILT}` exits 0", ctl.evidence("explain-live-json"))
+    m = explained(ctl, "explain-live-json")
+    if not c.ok(m is not None and m.get("name") == REBUILT, f"it explains one module, {REBUILT}",
+                ctl.evidence("explain-live-json")):
+        return
+    c.ok((m.get("path") or "").endswith(f"updates/{REBUILT}.ko"), f"its file is updates/{REBUILT}.ko ({m.get('path')})")
+    c.ok(m.get("live") is True and m.get("live_matches_file") is True,
+         f"live: {m.get('live')}, live_matches_file: {m.get('live_matches_file')}", json.dumps(m, indent=1))
+    c.ok(m.get("srcversion") == m.get("live_srcversion") == live,
+         f"srcversion {m.get('srcversion')} = live_srcversion {m.get('live_srcversion')} = the running copy's",
+         json.dumps(m, indent=1))
+    text = ctl.out("explain-live")
+    c.ok(ctl.rc("explain-live") == "0" and f"live: yes; srcversion running {live}, file {live}" in text
+         and "another build" not in text,
+         f"the text says 'live: yes; srcversion running {live}, file {live}' and warns of nothing", ctl.evidence("explain-live"))
+
+
+def check_ctl_live_differs(c):
+    """Once the live module's file is another build (depmod run): explain says so, doctor finds live-differs."""
+    r, ctl = ctl_scenario(c)
+    if not ctl:
+        return
+    live, booted, replaced = ctl.file("srcversion-live"), ctl.file("srcversion-booted"), ctl.file("srcversion-replaced")
+    c.ok(ctl.file("replace.rc") == "0", f"the second build was copied over {REBUILT}'s file and depmod -a ran",
+         ctl.file("replace.out"))
+    c.ok(bool(replaced) and replaced != booted and booted == live,
+         f"the file's srcversion is now {replaced}, the running copy's still {live}", f"booted file: {booted}")
+    c.ok(ctl.rc("explain-differs-json") == "0", f"`modloadctl explain --json {REBUILT}` exits 0",
+         ctl.evidence("explain-differs-json"))
+    m = explained(ctl, "explain-differs-json")
+    if c.ok(m is not None and m.get("name") == REBUILT, f"it explains one module, {REBUILT}",
+            ctl.evidence("explain-differs-json")):
+        c.ok(m.get("live") is True and m.get("live_matches_file") is False,
+             f"live: {m.get('live')}, live_matches_file: {m.get('live_matches_file')}", json.dumps(m, indent=1))
+        c.ok(m.get("srcversion") == replaced and m.get("live_srcversion") == live,
+             f"srcversion {m.get('srcversion')} (the file), live_srcversion {m.get('live_srcversion')} (the running copy)",
+             json.dumps(m, indent=1))
+    text = ctl.out("explain-differs")
+    c.ok(f"live: yes; srcversion running {live}, file {replaced}" in text
+         and "the running copy is another build" in text,
+         "the text shows both srcversions and warns that the running copy is another build", ctl.evidence("explain-differs"))
+    # doctor: the booted guest has no such finding; the replaced file gives one, for this module
+    # only (every other live module came from its file in this boot)
+    before = ctl.json("doctor-booted-json")
+    c.ok(isinstance(before, dict) and isinstance(before.get("findings"), list) and not findings(before, "live-differs"),
+         "before the replacement `modloadctl doctor --json` prints its findings, none live-differs",
+         ctl.evidence("doctor-booted-json"))
+    doc = ctl.json("doctor-differs-json")
+    c.ok(ctl.rc("doctor-differs") == "1" and ctl.rc("doctor-differs-json") == "1",
+         "after it `modloadctl doctor` and `... --json` exit 1 (findings)",
+         ctl.evidence("doctor-differs") + "\n" + ctl.evidence("doctor-differs-json"))
+    fs = findings(doc, "live-differs")
+    mine = [f for f in fs if f.get("module") == REBUILT]
+    c.ok(len(mine) == 1 and all(isinstance(mine[0].get(k), str) and mine[0].get(k) for k in ("severity", "message", "fix")),
+         f"one finding {{\"id\": \"live-differs\", \"module\": \"{REBUILT}\"}} with severity, message and fix"
+         + (f": {mine[0].get('message')!r}, fix {mine[0].get('fix')!r}" if mine else ""), ctl.evidence("doctor-differs-json"))
+    c.ok(len(fs) == len(mine), "no other module is live-differs", json.dumps(fs, indent=1))
+    stale = findings(doc, "depmod-stale")
+    c.ok(not stale, "no depmod-stale finding: the index is current, only the build differs", json.dumps(stale, indent=1))
+    text = ctl.out("doctor-differs")
+    c.ok("live-differs" in text and REBUILT in text, f"the text names live-differs and {REBUILT}",
+         ctl.evidence("doctor-differs"))
+
+
+def check_ctl_status_unprivileged(c):
+    """`modloadctl status` as the user nobody: the running daemon's phase, counts, failures."""
+    r, ctl = ctl_scenario(c)
+    if not ctl:
+        return
+    ident = ctl.file("id-nobody")
+    c.ok(re.match(r"uid=[1-9]\d*\(nobody\)", ident) is not None, f"the commands ran as {ident!r}")
+    hung = r["phases"].get("hung") or r["phases"]["boot"]
+    pid = hung["units"].get("modloadd", {}).get("MainPID")
+    c.ok(ctl.rc("status-nobody") == "0" and ctl.rc("status-nobody-json") == "0" and not ctl.file("status-nobody.err")
+         and not ctl.file("status-nobody-json.err"),
+         "`runuser -u nobody -- modloadctl status` and `... --json` exit 0, nothing on stderr",
+         ctl.evidence("status-nobody") + "\n" + ctl.evidence("status-nobody-json"))
+    doc = ctl.json("status-nobody-json")
+    if not c.ok(isinstance(doc, dict), "--json prints one object", ctl.evidence("status-nobody-json")):
+        return
+    counts = doc.get("counts") or {}
+    print(f"# status: phase {doc.get('phase')}, ready {doc.get('ready')}, {doc.get('modules_settled')} of "
+          f"{doc.get('modules_total')} settled, counts {json.dumps(counts)}")
+    c.ok(str(doc.get("pid")) == pid and doc.get("phase") in STATE_PHASES and doc.get("ready") is True,
+         f"it names the daemon (PID {doc.get('pid')}, the unit's MainPID {pid}), phase {doc.get('phase')!r}, ready",
+         json.dumps(doc, indent=1))
+    total, settled = doc.get("modules_total"), doc.get("modules_settled")
+    c.ok(isinstance(total, int) and isinstance(settled, int) and 0 < settled <= total
+         and sum(v for v in counts.values() if isinstance(v, int)) == settled,
+         f"{settled} of {total} modules settled, the counts add up to them", json.dumps(doc, indent=1))
+    c.ok(counts.get("failed", 0) >= 2 and counts.get("timed_out", 0) >= 2 and counts.get("inserted", 0) >= 1,
+         f"the counts: {counts.get('inserted')} inserted, {counts.get('failed')} failed ({FAULT_EIO}, {FAULT_NOSYM}), "
+         f"{counts.get('timed_out')} timed out ({FAULT_HANG}, {FAULT_SLOW})", json.dumps(counts))
+    failed, timed = doc.get("failed") or [], doc.get("timed_out") or []
+    c.ok({FAULT_EIO, FAULT_NOSYM} <= set(failed) and FAULT_HANG in timed and FAULT_HANG in (doc.get("inserting") or [])
+         and "modules" not in doc,
+         f"failed names {FAULT_EIO} and {FAULT_NOSYM}, timed_out and inserting {FAULT_HANG}; no module list",
+         json.dumps({k: doc.get(k) for k in ("failed", "timed_out", "inserting")}))
+    text = ctl.out("status-nobody")
+    c.ok(re.match(rf"modloadd: {re.escape(str(doc.get('phase')))}, ready \(PID {pid}\)\n", text) is not None
+         and re.search(rf"^ +Failed: .*{FAULT_NOSYM}", text, re.M) is not None
+         and re.search(rf"^ +Timed out: .*{FAULT_HANG} \(still inserting\)", text, re.M) is not None,
+         f"the text names the phase and PID, the failures and {FAULT_HANG} (still inserting)", ctl.evidence("status-nobody"))
+
+
 def check_sysctl(c):
     """The takeover keeps systemd's ordering: systemd-sysctl runs after modloadd; br_netfilter's sysctl key holds."""
     r = c.scenario("main")
@@ -1406,6 +1627,10 @@ CHECKS = {
     "stop-stuck": check_stop_stuck,
     "sysctl": check_sysctl,
     "kill-coldplug": check_kill_coldplug,
+    "ctl-list-failed": check_ctl_list_failed,
+    "ctl-explain-live": check_ctl_explain_live,
+    "ctl-live-differs": check_ctl_live_differs,
+    "ctl-status-unprivileged": check_ctl_status_unprivileged,
 }
 
 

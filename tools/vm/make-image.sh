@@ -18,7 +18,9 @@
 #   --faults             modloadd mode, with the fault modules of tools/vm/modules (built against
 #                        the guest kernel's headers by make-test-modules.sh, cached) in
 #                        /lib/modules/VERSION/updates, a modules-load.d file naming them and a
-#                        modloadd.conf.d drop-in with InsertTimeoutSec= (tools/vm/guest/faults/)
+#                        modloadd.conf.d drop-in with InsertTimeoutSec= (tools/vm/guest/faults/);
+#                        the second build of modloadd_vm_rebuilt in
+#                        /usr/local/lib/modloadd-vm/rebuilt/
 #   --keep-udev-drivers  modloadd mode with udev's rules left alone (udev keeps loading device
 #                        drivers and sg)
 #   --build-dir DIR      the guest build of this project, configured with --prefix=/usr
@@ -135,6 +137,9 @@ if [[ -n $TEST_MODULES ]]; then
 	# updates/ comes first in Debian's depmod.d search order, as out-of-tree modules do.
 	install -D -m 0644 -t "$STAGING/lib/modules/$KVER/updates/" "$TEST_MODULES"/*.ko
 	note "test modules in updates/: $(cd "$TEST_MODULES" && echo *.ko)"
+	# The second build of modloadd_vm_rebuilt, outside the module tree (depmod never sees it):
+	# the faults action copies it over the live module's file.
+	install -D -m 0644 -t "$STAGING/usr/local/lib/modloadd-vm/rebuilt/" "$TEST_MODULES"/rebuilt/*.ko
 fi
 # The guest's own depmod and depmod.d rewrite the indexes.
 chroot "$STAGING" depmod -a "$KVER"

@@ -14,7 +14,10 @@
 # unpacked ones; then `make -C .../linux-headers-KVER M=SRC modules` with gcc-12 (the
 # compiler the Debian 12 kernel is built with). KBUILD_MODPOST_WARN=1 turns modpost's error
 # about the unknown symbol of modloadd_vm_nosym into a warning. The kernel does not enforce
-# module signatures: the unsigned modules load (and taint it).
+# module signatures: the unsigned modules load (and taint it). The directory also holds
+# rebuilt/modloadd_vm_rebuilt.ko, a second build of modloadd_vm_rebuilt from its source with
+# MODLOADD_VM_BUILD "2" for "1": the same module, another srcversion (the file that replaces
+# the live module's in the faults scenario).
 set -euo pipefail
 # shellcheck source=tools/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -80,6 +83,18 @@ make -s -C "$KDIR" M="$TMP/build" CC=gcc-12 KBUILD_MODPOST_WARN=1 modules >"$TMP
 	tail -n 30 "$TMP/build.log" >&2
 	die "make modules failed (log above)"
 }
+mkdir -p "$TMP/build2"
+echo 'obj-m += modloadd_vm_rebuilt.o' >"$TMP/build2/Kbuild"
+sed 's/^#define MODLOADD_VM_BUILD "1"$/#define MODLOADD_VM_BUILD "2"/' "$SRC"/modloadd_vm_rebuilt.c \
+	>"$TMP/build2/modloadd_vm_rebuilt.c"
+if cmp -s "$SRC"/modloadd_vm_rebuilt.c "$TMP/build2/modloadd_vm_rebuilt.c"; then
+	die "modloadd_vm_rebuilt.c has no line '#define MODLOADD_VM_BUILD \"1\"' to change"
+fi
+step "building the second build of modloadd_vm_rebuilt"
+make -s -C "$KDIR" M="$TMP/build2" CC=gcc-12 modules >"$TMP/build2.log" 2>&1 || {
+	tail -n 30 "$TMP/build2.log" >&2
+	die "make modules failed for the second build (log above)"
+}
 # KEY-END
 mkdir -p "$TMP/out"
 cp "$TMP"/build/*.ko "$TMP/build.log" "$TMP/out/"
@@ -88,6 +103,12 @@ for c in "$SRC"/*.c; do
 	[[ -f $TMP/out/$n.ko ]] || die "make built no $n.ko"
 	modinfo -F vermagic "$TMP/out/$n.ko" | grep -q "^$KVER " || die "$n.ko is not for $KVER: $(modinfo -F vermagic "$TMP/out/$n.ko")"
 done
+mkdir -p "$TMP/out/rebuilt"
+cp "$TMP"/build2/modloadd_vm_rebuilt.ko "$TMP/out/rebuilt/"
+one=$(modinfo -F srcversion "$TMP/out/modloadd_vm_rebuilt.ko")
+two=$(modinfo -F srcversion "$TMP/out/rebuilt/modloadd_vm_rebuilt.ko")
+[[ -n $one && -n $two && $one != "$two" ]] ||
+	die "the two builds of modloadd_vm_rebuilt do not have two srcversions ('$one', '$two')"
 touch "$TMP/out/.complete"
 rm -rf "$OUT"
 mv "$TMP/out" "$OUT"

@@ -6,6 +6,15 @@
 #               watchdog periods (WatchdogSec= of the unit) since it started: the unit's
 #               WatchdogTimestamp says when its last WATCHDOG=1 came; and once the daemon has
 #               journaled modloadd_vm_slow's late answer (MODLOADD_LATE=1), at most 60 s more
+#   ctl/        modloadctl's answers while the daemon runs, each command's stdout, stderr and
+#               exit status in faults/ctl/LABEL.{out,err,rc}: `list --failed` (table and
+#               --json); `status` (and --json) as the unprivileged user nobody; `explain`
+#               (and --json) of modloadd_vm_rebuilt and `doctor` (and --json), first
+#               as booted, then once modloadd_vm_rebuilt's file in updates/ is replaced by its
+#               second build (/usr/local/lib/modloadd-vm/rebuilt/, another srcversion) and
+#               depmod -a has run (faults/ctl/replace.{out,rc}); the running copy's srcversion
+#               and the two files' in faults/ctl/srcversion-{live,booted,replaced}, the uptime
+#               before and after all this in faults/ctl/begin and end
 #   stop        `systemctl stop modloadd.service` with the insert still stuck, timed:
 #               faults/stop-begin is the uptime right before it, actions/stop.uptime right after
 #   after-stop  a snapshot; faults/ps-after-stop shows what is left of the daemon's processes
@@ -43,6 +52,41 @@ faults_deadline=$(($(uptime_s) + 60))
 until faults_late || (($(uptime_s) >= faults_deadline)); do sleep 1; done
 grep -H . /sys/module/modloadd_vm_*/initstate >"$faults_dir/initstate-hung" 2>&1
 snapshot hung
+
+# faults_ctl LABEL COMMAND...: COMMAND's stdout, stderr and exit status under faults/ctl/
+faults_ctl() {
+	local label=$1
+	shift
+	"$@" >"$faults_dir/ctl/$label.out" 2>"$faults_dir/ctl/$label.err"
+	echo $? >"$faults_dir/ctl/$label.rc"
+}
+mkdir -p "$faults_dir/ctl"
+cut -d' ' -f1 /proc/uptime >"$faults_dir/ctl/begin"
+faults_mod=modloadd_vm_rebuilt
+faults_ko=/lib/modules/$(uname -r)/updates/$faults_mod.ko
+faults_ctl list-failed modloadctl list --failed
+faults_ctl list-failed-json modloadctl list --failed --json
+faults_ctl status-nobody runuser -u nobody -- modloadctl status
+faults_ctl status-nobody-json runuser -u nobody -- modloadctl status --json
+id nobody >"$faults_dir/ctl/id-nobody" 2>&1
+cat "/sys/module/$faults_mod/srcversion" >"$faults_dir/ctl/srcversion-live" 2>&1
+modinfo -F srcversion "$faults_ko" >"$faults_dir/ctl/srcversion-booted" 2>&1
+faults_ctl explain-live modloadctl explain "$faults_mod"
+faults_ctl explain-live-json modloadctl explain --json "$faults_mod"
+faults_ctl doctor-booted modloadctl doctor
+faults_ctl doctor-booted-json modloadctl doctor --json
+# Another build of the same module where the live one's file was, with depmod run after it (not
+# the stale-index case): the running copy is not the file's any more.
+{
+	cp -v "/usr/local/lib/modloadd-vm/rebuilt/$faults_mod.ko" "$faults_ko" && depmod -a
+	echo $? >"$faults_dir/ctl/replace.rc"
+} >"$faults_dir/ctl/replace.out" 2>&1
+modinfo -F srcversion "$faults_ko" >"$faults_dir/ctl/srcversion-replaced" 2>&1
+faults_ctl explain-differs modloadctl explain "$faults_mod"
+faults_ctl explain-differs-json modloadctl explain --json "$faults_mod"
+faults_ctl doctor-differs modloadctl doctor
+faults_ctl doctor-differs-json modloadctl doctor --json
+cut -d' ' -f1 /proc/uptime >"$faults_dir/ctl/end"
 
 cut -d' ' -f1 /proc/uptime >"$faults_dir/stop-begin"
 run stop systemctl stop modloadd.service

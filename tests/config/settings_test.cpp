@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdlib.h>
 
 #include "base/strings.h"
@@ -504,4 +505,44 @@ TEST_CASE("given DenyModules= moved to another line only, we should not call it 
 	after.denyModules.push_back({"dccp", "/etc/modloadd.conf", 3});
 	CHECK(changedSettings(before, after) == std::vector<std::string_view>{"DenyModules"});
 	CHECK_FALSE(isDefault(after));
+}
+
+TEST_CASE("given the shipped example modloadd.conf, we should read the defaults, and its "
+	  "suggested DenyModules= without a problem once uncommented",
+	  "[settings][deny]")
+{
+	const char *source = getenv("MODLOADD_SOURCE_ROOT");
+	REQUIRE(source);
+	std::ifstream in(std::string(source) + "/conf/modloadd.conf");
+	REQUIRE(in);
+	std::stringstream text;
+	text << in.rdbuf();
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, text.str(), "/etc/modloadd.conf", diags);
+	CHECK(diags.empty());
+	CHECK(isDefault(s));
+
+	// Every commented assignment, uncommented, is valid (the install lines are modprobe.d's).
+	std::string uncommented;
+	std::istringstream lines(text.str());
+	size_t denyLines = 0;
+	for (std::string line; std::getline(lines, line);) {
+		if (startsWith(line, "#") && line.find('=') != std::string::npos &&
+		    line.find(' ') > line.find('=')) {
+			line.erase(0, 1);
+			denyLines += startsWith(line, "DenyModules=");
+		}
+		uncommented += line + "\n";
+	}
+	CHECK(denyLines == 2);
+	Settings all;
+	applySettingsText(all, uncommented, "/etc/modloadd.conf", diags);
+	for (const Diagnostic &d : diags)
+		FAIL_CHECK(d.line << ": " << d.message);
+	CHECK(changedSettings(Settings{}, all) == std::vector<std::string_view>{"DenyModules"});
+	CHECK(findDenyGlob(all.denyModules, "firewire_ohci"));
+	CHECK(findDenyGlob(all.denyModules, "gspca_sonixb"));
+	CHECK_FALSE(findDenyGlob(all.denyModules, "e1000e"));
+	CHECK_FALSE(findDenyGlob(all.denyModules, "usb_storage"));
 }

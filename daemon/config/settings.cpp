@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <charconv>
 #include <fmt/format.h>
+#include <fnmatch.h>
 #include <optional>
 #include <unistd.h>
 
 #include "base/strings.h"
+#include "base/words.h"
 #include "config/conf_files.h"
 #include "config/ini_text.h"
 
@@ -169,8 +171,90 @@ std::optional<std::string> setSeconds(Settings &s, std::string_view value)
 	return std::nullopt;
 }
 
+bool moduleNameChar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_';
+}
+
+// A glob over module names in its canonical form: the characters of module names, '-' read as
+// '_' (as kmod reads names), and fnmatch(3)'s *, ? and [...] (! or ^ negates, '-' makes a
+// range inside brackets). None when WORD is something else.
+std::optional<std::string> moduleGlob(std::string_view word)
+{
+	std::string glob;
+	size_t bracket = std::string::npos; // where an open [ is
+	for (char c : word) {
+		if (bracket != std::string::npos) {
+			if (c == ']' && glob.size() > bracket + 1 &&
+			    !(glob.size() == bracket + 2 &&
+			      (glob.back() == '!' || glob.back() == '^')))
+				bracket = std::string::npos;
+			else if (!moduleNameChar(c) && c != '-' && c != '!' && c != '^')
+				return std::nullopt;
+		} else if (c == '[') {
+			bracket = glob.size();
+		} else if (c == '-') {
+			c = '_';
+		} else if (!moduleNameChar(c) && c != '*' && c != '?') {
+			return std::nullopt;
+		}
+		glob += c;
+	}
+	if (glob.empty() || bracket != std::string::npos || glob.size() > 255)
+		return std::nullopt;
+	return glob;
+}
+
+// [Devices] DenyModules=: a list as systemd's are (words append, an empty value resets), each
+// word judged alone, so one typo does not lose the others.
+void addDenyModules(Settings &s, std::string_view value, const Diagnostic &at, Diagnostics &diags)
+{
+	if (trim(value).empty()) {
+		s.denyModules.clear();
+		return;
+	}
+	std::string_view rest = value;
+	std::string word;
+	for (;;) {
+		int r = extractWord(rest, word, true, false);
+		if (r < 0) {
+			diags.push_back({at.file, at.line,
+					 fmt::format("Invalid quoting in DenyModules= value '{}', "
+						     "ignoring the rest of the line",
+						     quoteForDiagnostic(value))});
+			return;
+		}
+		if (r == 0)
+			return;
+		auto glob = moduleGlob(word);
+		if (!glob) {
+			diags.push_back({at.file, at.line,
+					 fmt::format("Invalid module glob '{}' in DenyModules= "
+						     "(expected module name characters, *, ? and "
+						     "[...]), ignoring",
+						     quoteForDiagnostic(word))});
+			continue;
+		}
+		bool known = std::any_of(s.denyModules.begin(), s.denyModules.end(),
+					 [&](const DenyGlob &d) { return d.glob == *glob; });
+		if (!known)
+			s.denyModules.push_back({std::move(*glob), at.file, at.line});
+	}
+}
+
+// Sets a list key from one assignment, reporting bad words itself (AT gives the file and line).
+using ListSetter = void (*)(Settings &s, std::string_view value, const Diagnostic &at,
+			    Diagnostics &diags);
+
 // Whether two settings agree on one key.
 using Same = bool (*)(const Settings &a, const Settings &b);
+
+// Lists of globs agree when their globs do, wherever they were written.
+constexpr Same sameGlobs = [](const Settings &a, const Settings &b) {
+	return std::equal(a.denyModules.begin(), a.denyModules.end(), b.denyModules.begin(),
+			  b.denyModules.end(),
+			  [](const DenyGlob &x, const DenyGlob &y) { return x.glob == y.glob; });
+};
 
 template <auto Field>
 constexpr Same same = [](const Settings &a, const Settings &b) { return a.*Field == b.*Field; };
@@ -180,6 +264,7 @@ struct KeyHandler {
 	std::string_view key;
 	Setter set;
 	Same equal;
+	ListSetter add = nullptr; // instead of SET, for a list
 };
 
 // The whole schema, like a systemd gperf table: section, key, parser, comparison.
@@ -198,6 +283,7 @@ constexpr KeyHandler kKeys[] = {
 	{"Devices", "ReceiveBuffer", setReceiveBuffer, same<&Settings::receiveBuffer>},
 	{"Devices", "ReadyTimeoutSec", setSeconds<&Settings::readyTimeoutSec>,
 	 same<&Settings::readyTimeoutSec>},
+	{"Devices", "DenyModules", nullptr, sameGlobs, addDenyModules},
 };
 
 bool knownSection(std::string_view section)
@@ -239,11 +325,27 @@ void applySettingsText(Settings &s, std::string_view text, std::string_view disp
 						 quoteForDiagnostic(key), section));
 			return;
 		}
-		if (auto expected = h->set(s, value))
+		if (h->add)
+			h->add(s, value, {std::string(displayPath), lineNo, {}}, diags);
+		else if (auto expected = h->set(s, value))
 			warn(lineNo, fmt::format("Invalid {}= value '{}' (expected {}), ignoring",
 						 key, quoteForDiagnostic(value), *expected));
 	};
 	readIniText(text, displayPath, handler, diags);
+}
+
+std::string DenyGlob::describe() const
+{
+	return fmt::format("{} ({}:{})", glob, file, line);
+}
+
+const DenyGlob *findDenyGlob(const std::vector<DenyGlob> &deny, std::string_view module)
+{
+	std::string name(module);
+	for (const DenyGlob &d : deny)
+		if (fnmatch(d.glob.c_str(), name.c_str(), 0) == 0)
+			return &d;
+	return nullptr;
 }
 
 std::vector<std::string_view> changedSettings(const Settings &before, const Settings &after)

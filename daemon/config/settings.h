@@ -16,6 +16,20 @@ enum class InstallCommands { Deny, Run };
 // processed), or nowhere (coldplug and the static lists only).
 enum class UeventsFrom { Kernel, Udev, None };
 
+// One word of [Devices] DenyModules=: a glob over module names, and where it was written.
+struct DenyGlob {
+	std::string glob; // fnmatch(3) pattern, '-' read as '_' outside brackets
+	std::string file; // as the user knows it (without the --root prefix)
+	unsigned line = 0;
+
+	// "sctp (/etc/modloadd.conf:4)"
+	std::string describe() const;
+	bool operator==(const DenyGlob &) const = default;
+};
+
+// The first glob of DENY that matches MODULE (a normalized module name), or none.
+const DenyGlob *findDenyGlob(const std::vector<DenyGlob> &deny, std::string_view module);
+
 struct Settings {
 	// [Load] Workers= ; 0 = number of online CPUs
 	unsigned workers = 0;
@@ -43,6 +57,9 @@ struct Settings {
 	// [Devices] ReadyTimeoutSec=: READY=1 at the latest this long after start, even when
 	// coldplug loads are still running (0: wait for them all)
 	unsigned readyTimeoutSec = 30;
+	// [Devices] DenyModules=GLOB...: modules never loaded because a device asked for them (a
+	// person who lists one still gets it). A list: words append, an empty value resets it.
+	std::vector<DenyGlob> denyModules;
 };
 
 // /etc/modloadd.conf (missing is fine), then the drop-ins modloadd.conf.d/*.conf found with

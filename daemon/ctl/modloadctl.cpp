@@ -182,10 +182,12 @@ int parse(int argc, char **argv, Options &opts)
 
 int plan(Options opts)
 {
-	// The daemon's own settings decide what the plan shows for install commands.
+	// The daemon's own settings decide what the plan shows for install commands and for the
+	// modules devices may not load.
 	Diagnostics diags;
 	Settings settings = readSettings(opts.inputs.root, diags);
 	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
+	opts.inputs.denyModules = settings.denyModules;
 	auto p = makeBootPlan(opts.inputs, opts.devices && settings.coldplug);
 	if (!p) {
 		fmt::print(stderr, "modloadctl: {}\n", p.error().message);

@@ -84,6 +84,16 @@ size_t Loader::add(ModuleGraph graph)
 		// counted once. Found now, it gets a job of its own.
 		auto &names = m.planned == OutcomeKind::NotFound ? missingByName_ : byName_;
 		auto known = names.find(m.name);
+		if (known != names.end() && m.toInsert() &&
+		    !modules_[known->second].deniedBy.empty()) {
+			// Held back for devices only, and wanted now: a job of its own.
+			attempts_[known->second].withdrawn = true;
+			withdrawnCount_++;
+			withdrawObserver_(modules_[known->second],
+					  *scheduler_.outcome(known->second));
+			names.erase(known);
+			known = names.end();
+		}
 		if (known != names.end()) {
 			global[i] = known->second;
 			PlannedModule &old = modules_[known->second];

@@ -36,6 +36,10 @@ public:
 	// Called for every module as it settles, with its outcome, in settle order.
 	using Observer = std::function<void(const PlannedModule &, const Outcome &)>;
 	void setObserver(Observer observer) { observer_ = std::move(observer); }
+	// Called when a module settled as denied for devices (PlannedModule::deniedBy) is asked
+	// for again by what may load it: its settled job is withdrawn (a new one takes its place),
+	// and what counted it uncounts it.
+	void setWithdrawObserver(Observer observer) { withdrawObserver_ = std::move(observer); }
 	// Called when an insert that timed out returns after all, with what became of it. The
 	// module stays settled as timed out, and so do its dependents.
 	void setLateObserver(Observer observer) { lateObserver_ = std::move(observer); }
@@ -67,7 +71,9 @@ public:
 	// Adds the graph's modules this run does not have yet and starts what is ready. A module
 	// the run has keeps its job and its one attempt; its new origins and devices are kept (the
 	// first 64 of each). A name found missing before and missing still keeps its settled job.
-	// Returns how many modules were new.
+	// A module only denied for devices so far that the graph plans to insert (a person listed
+	// it, a module needs it, a reload lifted the denial) gets a new job; the old one is
+	// withdrawn. Returns how many modules were new.
 	size_t add(ModuleGraph graph);
 
 	// Takes the finished insertions and starts what became ready. Never blocks: call it when
@@ -82,7 +88,11 @@ public:
 	std::vector<std::string> running() const;
 
 	bool idle() const { return scheduler_.done(); }
+	// Jobs, withdrawn ones included; the modules are size() - withdrawn().
 	size_t size() const { return modules_.size(); }
+	size_t withdrawn() const { return withdrawnCount_; }
+	// Whether job i was withdrawn: a later job of the same module took its place.
+	bool withdrawn(size_t i) const { return attempts_[i].withdrawn; }
 	const PlannedModule &module(size_t i) const { return modules_[i]; }
 	const std::optional<Outcome> &outcome(size_t i) const { return scheduler_.outcome(i); }
 	// How long job i's insert took, to its answer or its timeout; none when not attempted
@@ -110,6 +120,7 @@ private:
 	struct Attempt {
 		std::optional<std::chrono::microseconds> took, lateTook;
 		std::optional<Outcome> late;
+		bool withdrawn = false;
 	};
 	std::vector<Attempt> attempts_; // by job
 	std::unordered_map<std::string, size_t> byName_;
@@ -117,6 +128,8 @@ private:
 	std::unordered_map<std::string, Outcome> presettled_;
 	Observer observer_ = [](const PlannedModule &, const Outcome &) {};
 	Observer lateObserver_ = [](const PlannedModule &, const Outcome &) {};
+	Observer withdrawObserver_ = [](const PlannedModule &, const Outcome &) {};
+	size_t withdrawnCount_ = 0;
 	InsertTimer insertTimer_;
 	std::chrono::milliseconds insertTimeout_;
 };

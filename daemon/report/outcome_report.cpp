@@ -106,6 +106,8 @@ void reportOutcome(Journal &journal, const PlannedModule &module, const Outcome 
 		fields.push_back({"MODLOADD_INSTALL_COMMAND", module.installCommand});
 	if (!outcome.cause.empty())
 		fields.push_back({"MODLOADD_CAUSE", outcome.cause});
+	if (!module.deniedBy.empty())
+		fields.push_back({"MODLOADD_DENIED_BY", module.deniedBy});
 	if (!outcome.kernelMessage.empty())
 		fields.push_back({"MODLOADD_KERNEL_MESSAGE", outcome.kernelMessage});
 	if (outcome.err)

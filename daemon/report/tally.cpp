@@ -3,6 +3,7 @@
 
 #include "report/message_ids.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace modloadd {
@@ -15,6 +16,20 @@ void Tally::add(const PlannedModule &module, const Outcome &outcome)
 		failed_.push_back(module.name + " (timed out)");
 	else if (isFailure(outcome.kind))
 		failed_.push_back(module.name);
+}
+
+void Tally::withdraw(const PlannedModule &module, const Outcome &outcome)
+{
+	counts_[static_cast<size_t>(outcome.kind)]--;
+	settled_--;
+	if (isFailure(outcome.kind)) {
+		std::string entry = outcome.kind == OutcomeKind::TimedOut
+					    ? module.name + " (timed out)"
+					    : module.name;
+		auto it = std::find(failed_.begin(), failed_.end(), entry);
+		if (it != failed_.end())
+			failed_.erase(it);
+	}
 }
 
 std::string Tally::summary() const

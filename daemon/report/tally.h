@@ -13,6 +13,8 @@ namespace modloadd {
 class Tally {
 public:
 	void add(const PlannedModule &module, const Outcome &outcome);
+	// Uncounts what add() counted, for a module settled again (load/loader.h, withdrawn jobs).
+	void withdraw(const PlannedModule &module, const Outcome &outcome);
 
 	// "Loaded 12 modules (3 already loaded, 1 builtin); 1 failed: foo"
 	std::string summary() const;

@@ -51,6 +51,8 @@ public:
 		for (const std::string &name : *found) {
 			size_t n = node(name, name);
 			addUnique(n, req.origin);
+			if (!req.fromDevice())
+				asked_.insert(n);
 			if (req.fromDevice() &&
 			    seen_.insert(fmt::format("{}\n{}\n{}", n, req.devpath, req.modalias))
 				    .second)
@@ -63,10 +65,12 @@ public:
 	ModuleGraph finish()
 	{
 		// Blacklisted roots are loaded only when something else needs them, as modprobe
-		// would load them as a dependency; expand the others first.
+		// would load them as a dependency; so are roots only devices asked for that
+		// DenyModules= denies. Expand the others first.
 		std::vector<size_t> held;
 		for (size_t n : roots_) {
-			if (isBlacklisted(nodes_[n].name) && !options_.live.count(nodes_[n].name))
+			const std::string &name = nodes_[n].name;
+			if ((isBlacklisted(name) || deniedBy(n)) && !options_.live.count(name))
 				held.push_back(n);
 			else
 				expand(n);
@@ -80,6 +84,15 @@ public:
 			}
 			nodes_[n].planned = OutcomeKind::Blacklisted;
 			const std::string &name = nodes_[n].name;
+			if (!isBlacklisted(name)) {
+				const DenyGlob *deny = deniedBy(n);
+				nodes_[n].deniedBy = deny->describe();
+				nodes_[n].reason =
+					fmt::format("a device asked for it, and DenyModules={} "
+						    "({}:{}) denies that",
+						    deny->glob, deny->file, deny->line);
+				continue;
+			}
 			nodes_[n].reason = options_.forbidden.count(name) ? kForbiddenReason
 					   : options_.blacklist.count(name)
 						   ? "blacklisted on the kernel command line"
@@ -122,6 +135,15 @@ private:
 			return true;
 		const ModuleInfo *info = index_.info(name);
 		return info && info->blacklisted;
+	}
+
+	// The DenyModules= glob that keeps a root from loading: none once a request other than a
+	// device's names it (a person listed it: modules-load.d, the command line, a rule).
+	const DenyGlob *deniedBy(size_t n) const
+	{
+		if (asked_.count(n))
+			return nullptr;
+		return findDenyGlob(options_.denyForDevices, nodes_[n].name);
 	}
 
 	// The modprobe closure of one module: its modules.dep entries, and softdeps of it and of
@@ -341,6 +363,7 @@ private:
 	std::unordered_map<std::string, Result<std::vector<std::string>>> lookups_;
 	// "N\tORIGIN" and "N\nDEVPATH\nMODALIAS": the origins and devices each node has.
 	std::unordered_set<std::string> seen_;
+	std::set<size_t> asked_; // roots a request other than a device's named
 	std::set<size_t> expanded_;
 	std::map<size_t, std::vector<size_t>> hardDeps_;
 	std::set<size_t> reduced_;

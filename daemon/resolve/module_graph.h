@@ -3,6 +3,7 @@
 
 #include "base/outcome.h"
 #include "base/request.h"
+#include "config/settings.h"
 #include "resolve/module_index.h"
 
 #include <set>
@@ -38,6 +39,9 @@ struct PlannedModule {
 	std::vector<ModuleEdge> waitsFor;
 	// Why it is Blacklisted, NotFound or Failed.
 	std::string reason;
+	// Blacklisted because only devices asked for it and [Devices] DenyModules= denies it: the
+	// glob and where it was written. A person's later ask overrides it (load/loader.h).
+	std::string deniedBy;
 
 	bool toInsert() const { return planned == OutcomeKind::Inserted; }
 };
@@ -51,12 +55,16 @@ struct ResolveOptions {
 	std::set<std::string> blacklist; // beyond modprobe.d: the command line's, normalized
 	std::set<std::string> forbidden; // module_blacklist=: the kernel refuses them everywhere
 	std::set<std::string> live;	 // modules already live in the target kernel
+	// [Devices] DenyModules=: not loaded when only devices ask for them
+	std::vector<DenyGlob> denyForDevices;
 	bool allowInstallCommands = false;
 };
 
 // Resolution as modprobe does it for each request (hard dependencies, softdeps pre and post,
 // the blacklist applied to the requested module itself as KMOD_PROBE_APPLY_BLACKLIST does),
-// merged into one graph in which every module appears once.
+// merged into one graph in which every module appears once. A module that only devices asked
+// for and that DenyModules= matches is held like a blacklisted one: not loaded, nor what it
+// would have pulled in, unless something else needs it.
 ModuleGraph buildModuleGraph(ModuleIndex &index, const std::vector<Request> &requests,
 			     const ResolveOptions &options);
 

@@ -35,6 +35,12 @@ public:
 	// again when it comes again. On failure the old index stays.
 	Status reopen();
 
+	// [Devices] DenyModules= for the requests resolved from now on (a reload changed it).
+	void setDenyForDevices(std::vector<DenyGlob> deny)
+	{
+		options_.denyForDevices = std::move(deny);
+	}
+
 	ModuleIndex &index() { return index_; }
 	// Requests answered as already resolved instead of being resolved again.
 	size_t repeatedRequests() const { return repeated_; }

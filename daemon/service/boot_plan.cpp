@@ -47,6 +47,7 @@ Result<BootPlanner> BootPlanner::open(const BootInputs &in)
 	options.blacklist.insert(cmdline.blacklist.begin(), cmdline.blacklist.end());
 	options.forbidden.insert(cmdline.forbidden.begin(), cmdline.forbidden.end());
 	options.allowInstallCommands = in.allowInstallCommands;
+	options.denyForDevices = in.denyModules;
 
 	auto rules = std::make_unique<RuleBook>(readRules(in.root, diags), in.root);
 	BootPlanner planner(in.root, std::move(*tree),

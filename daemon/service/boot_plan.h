@@ -25,6 +25,7 @@ struct BootInputs {
 	std::string root = "/";
 	std::optional<std::string> kernel; // version; default: the only one, else uname -r
 	bool allowInstallCommands = false;
+	std::vector<DenyGlob> denyModules = {}; // [Devices] DenyModules=
 };
 
 // Main thread only (libkmod).

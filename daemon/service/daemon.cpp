@@ -89,7 +89,7 @@ bool Daemon::start()
 	backend_->prepare(std::min(insertWorkers(settings_), kPreparedHelpers));
 	// Modules go into the running kernel: on the real root, its tree and no other.
 	BootInputs inputs{options_.root, options_.kernel,
-			  settings_.installCommands == InstallCommands::Run};
+			  settings_.installCommands == InstallCommands::Run, settings_.denyModules};
 	if (!inputs.kernel && inputs.root == "/")
 		inputs.kernel = runningKernelVersion();
 	// The module index, the configuration and the rules about the machine alone: thousands of
@@ -350,13 +350,16 @@ Reloader::ReadWork Daemon::reread()
 	};
 }
 
-// What changed in modloadd.conf: the watch and the ready bound change now, the rest shape the
-// process (its workers, its backend, its sockets) and wait for a restart.
+// What changed in modloadd.conf: the watch, the ready bound and the modules devices may not load
+// change now (the last for requests resolved from now on), the rest shape the process (its
+// workers, its backend, its sockets) and wait for a restart.
 void Daemon::applySettings(Settings fresh)
 {
 	for (std::string_view key : changedSettings(settings_, fresh))
-		if (key != "WatchConfiguration" && key != "ReadyTimeoutSec")
+		if (key != "WatchConfiguration" && key != "ReadyTimeoutSec" && key != "DenyModules")
 			reportSettingNeedsRestart(journal_, key);
+	settings_.denyModules = fresh.denyModules;
+	planner_->resolver().setDenyForDevices(fresh.denyModules);
 	settings_.readyTimeoutSec = fresh.readyTimeoutSec;
 	reloader_->setBound(fresh.readyTimeoutSec);
 	if (settings_.watchConfiguration != fresh.watchConfiguration) {

@@ -11,6 +11,8 @@ LoadRun::LoadRun(Resolver &resolver, Backend &backend, unsigned workers,
     : resolver_(resolver), journal_(journal), loader_(backend, workers, insertTimeout)
 {
 	loader_.setObserver([this](const PlannedModule &m, const Outcome &o) { settled(m, o); });
+	loader_.setWithdrawObserver(
+		[this](const PlannedModule &m, const Outcome &o) { tally_.withdraw(m, o); });
 	loader_.setLateObserver([this](const PlannedModule &m, const Outcome &o) {
 		reportFinishedLate(journal_, m, o);
 	});

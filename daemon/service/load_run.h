@@ -52,7 +52,10 @@ public:
 	// How long the kernel took to answer each insert.
 	const InsertDurations &durations() const { return durations_; }
 	// "Loading modules: 5/12 settled, ..." while it runs.
-	std::string progress() const { return tally_.progress(loader_.size()); }
+	std::string progress() const
+	{
+		return tally_.progress(loader_.size() - loader_.withdrawn());
+	}
 	const Loader &loader() const { return loader_; }
 	// Modules whose inserts have not returned, timed out or not.
 	std::vector<std::string> running() const { return loader_.running(); }

@@ -85,7 +85,8 @@ DaemonState daemonState(const DaemonParts &parts)
 		const Loader &loader = parts.run->loader();
 		s.modules.reserve(loader.size());
 		for (size_t i = 0; i < loader.size(); i++)
-			s.modules.push_back(moduleState(loader, i, s.inserting));
+			if (!loader.withdrawn(i)) // a later job of the module stands for it
+				s.modules.push_back(moduleState(loader, i, s.inserting));
 	}
 	if (parts.devices)
 		if (const UeventCounters *counters = parts.devices->counters())

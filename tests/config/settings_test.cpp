@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdlib.h>
 
 #include "base/strings.h"
@@ -426,4 +427,137 @@ TEST_CASE("given MetricsFile=, we should take an absolute file name, and none by
 	}
 	applySettingsText(s, "[Report]\nMetricsFile=\n", "x", diags);
 	CHECK(s.metricsFile.empty());
+}
+
+TEST_CASE("given DenyModules= lines, we should append globs with their place, '-' read as '_'",
+	  "[settings][deny]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s,
+			  "[Devices]\n"
+			  "DenyModules=dccp sctp\n"
+			  "DenyModules=  n-hdlc\tnet-pf-[0-9]* 'rds'\n"
+			  "DenyModules=sctp\n",
+			  "/etc/modloadd.conf", diags);
+	CHECK(diags.empty());
+	REQUIRE(s.denyModules.size() == 5);
+	CHECK(s.denyModules[0] == DenyGlob{"dccp", "/etc/modloadd.conf", 2});
+	CHECK(s.denyModules[1] == DenyGlob{"sctp", "/etc/modloadd.conf", 2}); // the first place
+	CHECK(s.denyModules[2] == DenyGlob{"n_hdlc", "/etc/modloadd.conf", 3});
+	// A range inside brackets keeps its '-'.
+	CHECK(s.denyModules[3].glob == "net_pf_[0-9]*");
+	CHECK(s.denyModules[4].glob == "rds");
+	CHECK(s.denyModules[1].describe() == "sctp (/etc/modloadd.conf:2)");
+}
+
+TEST_CASE("given an empty DenyModules=, we should drop what came before it", "[settings][deny]")
+{
+	TempTree t;
+	t.write("/usr/lib/modloadd.conf.d/10-vendor.conf", "[Devices]\nDenyModules=dccp sctp\n");
+	t.write("/etc/modloadd.conf.d/20-admin.conf",
+		"[Devices]\nDenyModules=\nDenyModules=tipc\n");
+	Diagnostics diags;
+	Settings s = readSettings(t.root(), diags);
+	CHECK(diags.empty());
+	REQUIRE(s.denyModules.size() == 1);
+	CHECK(s.denyModules[0] == DenyGlob{"tipc", "/etc/modloadd.conf.d/20-admin.conf", 3});
+}
+
+TEST_CASE("given bad words in DenyModules=, we should report each with its line and keep the rest",
+	  "[settings][deny]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s,
+			  "[Devices]\n"
+			  "DenyModules=dccp ../evil sctp pci:v*\n"
+			  "DenyModules=[abc x[]y [!] ok*\n"
+			  "DenyModules=\"unterminated tipc\n",
+			  "/etc/modloadd.conf", diags);
+	std::vector<std::string> globs;
+	for (const DenyGlob &d : s.denyModules)
+		globs.push_back(d.glob);
+	CHECK(globs == std::vector<std::string>{"dccp", "sctp", "ok*"});
+	REQUIRE(diags.size() == 6);
+	std::vector<unsigned> lines;
+	for (const Diagnostic &d : diags) {
+		CHECK(d.file == "/etc/modloadd.conf");
+		CHECK_THAT(d.message, Catch::Contains("DenyModules="));
+		CHECK_THAT(d.message, Catch::EndsWith("ignoring") ||
+					      Catch::EndsWith("ignoring the rest of the line"));
+		lines.push_back(d.line);
+	}
+	CHECK(lines == std::vector<unsigned>{2, 2, 3, 3, 3, 4});
+	CHECK_THAT(diags[0].message, Catch::Contains("'../evil'"));
+}
+
+TEST_CASE("given DenyModules= globs, we should match module names with the first that does",
+	  "[settings][deny]")
+{
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, "[Devices]\nDenyModules=ax25 net?om can* [!a]fs\n", "x", diags);
+	REQUIRE(diags.empty());
+	CHECK(findDenyGlob(s.denyModules, "ax25") == &s.denyModules[0]);
+	CHECK(findDenyGlob(s.denyModules, "netrom") == &s.denyModules[1]);
+	CHECK(findDenyGlob(s.denyModules, "can_raw") == &s.denyModules[2]);
+	CHECK(findDenyGlob(s.denyModules, "xfs") == &s.denyModules[3]);
+	CHECK(findDenyGlob(s.denyModules, "afs") == nullptr);
+	CHECK(findDenyGlob(s.denyModules, "ax25x") == nullptr);
+	CHECK(findDenyGlob(s.denyModules, "e1000") == nullptr);
+	CHECK(findDenyGlob({}, "sctp") == nullptr);
+}
+
+TEST_CASE("given DenyModules= moved to another line only, we should not call it changed",
+	  "[settings][deny]")
+{
+	Settings before;
+	Settings after;
+	before.denyModules = {{"sctp", "/etc/modloadd.conf", 2}};
+	after.denyModules = {{"sctp", "/etc/modloadd.conf.d/x.conf", 7}};
+	CHECK(changedSettings(before, after).empty());
+	after.denyModules.push_back({"dccp", "/etc/modloadd.conf", 3});
+	CHECK(changedSettings(before, after) == std::vector<std::string_view>{"DenyModules"});
+	CHECK_FALSE(isDefault(after));
+}
+
+TEST_CASE("given the shipped example modloadd.conf, we should read the defaults, and its "
+	  "suggested DenyModules= without a problem once uncommented",
+	  "[settings][deny]")
+{
+	const char *source = getenv("MODLOADD_SOURCE_ROOT");
+	REQUIRE(source);
+	std::ifstream in(std::string(source) + "/conf/modloadd.conf");
+	REQUIRE(in);
+	std::stringstream text;
+	text << in.rdbuf();
+	Settings s;
+	Diagnostics diags;
+	applySettingsText(s, text.str(), "/etc/modloadd.conf", diags);
+	CHECK(diags.empty());
+	CHECK(isDefault(s));
+
+	// Every commented assignment, uncommented, is valid (the install lines are modprobe.d's).
+	std::string uncommented;
+	std::istringstream lines(text.str());
+	size_t denyLines = 0;
+	for (std::string line; std::getline(lines, line);) {
+		if (startsWith(line, "#") && line.find('=') != std::string::npos &&
+		    line.find(' ') > line.find('=')) {
+			line.erase(0, 1);
+			denyLines += startsWith(line, "DenyModules=");
+		}
+		uncommented += line + "\n";
+	}
+	CHECK(denyLines == 2);
+	Settings all;
+	applySettingsText(all, uncommented, "/etc/modloadd.conf", diags);
+	for (const Diagnostic &d : diags)
+		FAIL_CHECK(d.line << ": " << d.message);
+	CHECK(changedSettings(Settings{}, all) == std::vector<std::string_view>{"DenyModules"});
+	CHECK(findDenyGlob(all.denyModules, "firewire_ohci"));
+	CHECK(findDenyGlob(all.denyModules, "gspca_sonixb"));
+	CHECK_FALSE(findDenyGlob(all.denyModules, "e1000e"));
+	CHECK_FALSE(findDenyGlob(all.denyModules, "usb_storage"));
 }

@@ -248,3 +248,43 @@ TEST_CASE("given inserts that take time, we should time each answer of the kerne
 		CHECK(s < 20); // generous: the machine is shared
 	}
 }
+
+TEST_CASE("given a module denied for a device and wanted later, we should load it once and count "
+	  "it once")
+{
+	SimulatedBackend backend(SimulationScript::uniform(1));
+	Loader loader(backend, 2);
+	std::vector<std::pair<std::string, OutcomeKind>> settled, withdrawn;
+	loader.setObserver([&](const PlannedModule &m, const Outcome &o) {
+		settled.emplace_back(m.name, o.kind);
+	});
+	loader.setWithdrawObserver([&](const PlannedModule &m, const Outcome &o) {
+		withdrawn.emplace_back(m.name, o.kind);
+	});
+	ModuleGraph denied = graphOf({{"sctp", {}, {}}});
+	denied.modules[0].planned = OutcomeKind::Blacklisted;
+	denied.modules[0].deniedBy = "sctp (/etc/modloadd.conf:2)";
+	CHECK(loader.add(denied) == 1);
+	// Another device: still denied, still one job, no second report.
+	CHECK(loader.add(denied) == 0);
+	loader.waitIdle();
+	CHECK(backend.attempts().empty());
+	CHECK(settled == decltype(settled){{"sctp", OutcomeKind::Blacklisted}});
+
+	// A person lists it: a job of its own, the old one withdrawn.
+	CHECK(loader.add(graphOf({{"sctp", {}, {}}})) == 1);
+	loader.waitIdle();
+	CHECK(backend.attempts().at("sctp") == 1);
+	CHECK(withdrawn == decltype(withdrawn){{"sctp", OutcomeKind::Blacklisted}});
+	CHECK(settled.back() == std::pair<std::string, OutcomeKind>{"sctp", OutcomeKind::Inserted});
+	CHECK(loader.size() == 2);
+	CHECK(loader.withdrawn() == 1);
+	CHECK(loader.withdrawn(0));
+	CHECK_FALSE(loader.withdrawn(1));
+	// Asked again, by a device or a person: the inserted job stays.
+	CHECK(loader.add(denied) == 0);
+	CHECK(loader.add(graphOf({{"sctp", {}, {}}})) == 0);
+	loader.waitIdle();
+	CHECK(backend.attempts().at("sctp") == 1);
+	CHECK(withdrawn.size() == 1);
+}

@@ -157,6 +157,60 @@ TEST_CASE("given a modprobe.d blacklist, we should skip the requested module but
 	      std::set<std::string>{"fx_blk_victim", "fx_blk_user"});
 }
 
+TEST_CASE("given DenyModules=, we should hold back what only a device asks for, and its "
+	  "dependencies and softdeps with it")
+{
+	Root root;
+	ResolveOptions options;
+	options.denyForDevices = {{"fx_alias", "/etc/modloadd.conf", 3},
+				  {"fx_soft", "/etc/modloadd.conf", 4},
+				  {"fx_chain_[bc]", "/etc/modloadd.conf", 5}};
+	auto tree = findKernelTree(root.dir.root(), std::string(kFixtureKernel));
+	REQUIRE(tree);
+	auto index = ModuleIndex::open(root.dir.root(), *tree);
+	REQUIRE(index);
+	const std::string modalias = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+	auto device = [&](std::string name, std::string devpath, std::string alias = {}) {
+		return Request{std::move(name), "device " + devpath, devpath, std::move(alias)};
+	};
+	auto g = buildModuleGraph(*index,
+				  {device(modalias, "/devices/pci0000:00/0000:00:03.0", modalias),
+				   device("fx_soft", "/devices/platform/soft"),
+				   device("fx_chain_a", "/devices/platform/chain")},
+				  options);
+	const PlannedModule &alias = find(g, "fx_alias");
+	CHECK(alias.planned == OutcomeKind::Blacklisted);
+	CHECK(alias.deniedBy == "fx_alias (/etc/modloadd.conf:3)");
+	CHECK_THAT(alias.reason, Catch::Contains("DenyModules=fx_alias (/etc/modloadd.conf:3)"));
+	CHECK(alias.devices ==
+	      std::vector<DeviceRef>{{"/devices/pci0000:00/0000:00:03.0", modalias}});
+	// Held like a blacklisted root: nothing it would have pulled in is planned.
+	CHECK(find(g, "fx_soft").planned == OutcomeKind::Blacklisted);
+	for (const PlannedModule &m : g.modules)
+		CHECK_FALSE(startsWith(m.name, "fx_soft_"));
+	// The glob denies a root, not a dependency of a module that may load.
+	CHECK(find(g, "fx_chain_a").planned == OutcomeKind::Inserted);
+	CHECK(find(g, "fx_chain_b").planned == OutcomeKind::Inserted);
+	CHECK(find(g, "fx_chain_b").deniedBy.empty());
+	CHECK(find(g, "fx_chain_c").planned == OutcomeKind::Inserted);
+
+	// A person's ask beside the device's: loaded, with both origins.
+	auto g2 = buildModuleGraph(*index,
+				   {device(modalias, "/devices/pci0000:00/0000:00:03.0", modalias),
+				    {"fs-fxfs", "/etc/modules-load.d/fx.conf:1"}},
+				   options);
+	CHECK(find(g2, "fx_alias").planned == OutcomeKind::Inserted);
+	CHECK(find(g2, "fx_alias").deniedBy.empty());
+	CHECK(find(g2, "fx_alias").origins.size() == 2);
+	// A person's ask alone is never denied.
+	auto g3 = buildModuleGraph(*index, {{"fx_soft", "rule /etc/x.rules:4"}}, options);
+	CHECK(planned(g3, OutcomeKind::Inserted) ==
+	      std::set<std::string>{"fx_soft", "fx_soft_hard", "fx_soft_pre", "fx_soft_post"});
+	// Without the setting, the device's modules load.
+	auto g4 = buildModuleGraph(*index, {device("fx_soft", "/devices/platform/soft")}, {});
+	CHECK(find(g4, "fx_soft").planned == OutcomeKind::Inserted);
+}
+
 TEST_CASE("given a command-line blacklist and live modules, we should honour both")
 {
 	Root root;

@@ -40,3 +40,32 @@ TEST_CASE("given a whole root, we should plan modules-load.d and the command lin
 	      std::vector<std::string>{"/etc/modules-load.d/a.conf:3"});
 	CHECK(isLoadOrder(g));
 }
+
+TEST_CASE("given DenyModules=, the plan should show a device's module as the daemon would load "
+	  "it: denied alone, loaded when a rule names it too")
+{
+	Root root;
+	const std::string virtio = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+	root.addDevice("/devices/pci0000:00/0000:00:03.0", "pci", "MODALIAS=" + virtio + "\n");
+	BootInputs inputs{root.dir.root(),
+			  std::string(kFixtureKernel),
+			  false,
+			  {{"fx_alias", "/etc/modloadd.conf.d/deny.conf", 2}}};
+	auto plan = makeBootPlan(inputs, true);
+	REQUIRE(plan);
+	const PlannedModule &alias = find(plan->graph, "fx_alias");
+	CHECK(alias.planned == OutcomeKind::Blacklisted);
+	CHECK(alias.deniedBy == "fx_alias (/etc/modloadd.conf.d/deny.conf:2)");
+	std::string table = planTable(*plan);
+	INFO(table);
+	CHECK(table.find("DenyModules=fx_alias (/etc/modloadd.conf.d/deny.conf:2)") !=
+	      std::string::npos);
+
+	// A rule is a person's ask: the module loads.
+	root.dir.write("etc/modloadd/rules.d/50-fx.rules",
+		       "[Match]\nConditionPathExists=/etc\n[Load]\nModules=fx_alias\n");
+	auto ruled = makeBootPlan(inputs, true);
+	REQUIRE(ruled);
+	CHECK(find(ruled->graph, "fx_alias").planned == OutcomeKind::Inserted);
+	CHECK(find(ruled->graph, "fx_alias").deniedBy.empty());
+}

@@ -622,3 +622,82 @@ TEST_CASE("given a state that cannot be written, the daemon should say so once a
 		said += r.message.find("Cannot write " + stateFilePath(root.dir.root())) == 0;
 	CHECK(said == 1);
 }
+
+TEST_CASE("given DenyModules= and two devices that ask for a module, the daemon should not load "
+	  "it, say so once with the glob, and count and publish it")
+{
+	FixtureRoot root;
+	const std::string virtio = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+	root.addDevice("/devices/pci0000:00/0000:00:03.0", "pci", "MODALIAS=" + virtio + "\n");
+	root.addDevice("/devices/pci0000:00/0000:00:04.0", "pci", "MODALIAS=" + virtio + "\n");
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	Settings settings = simulated();
+	settings.denyModules = {{"fx_al*", "/etc/modloadd.conf", 3}};
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	Daemon daemon(optionsFor(root, true), settings, journal);
+	CHECK(daemon.run() == 0); // a denied module fails nothing
+	INFO(entries(journal));
+	CHECK(outcomes(journal, "fx_alias", "blacklisted") == 1);
+	CHECK(outcomes(journal, "fx_alias", "inserted") == 0);
+	CHECK(outcomes(journal, "fx_chain_c", "inserted") == 1);
+	for (const LogRecord &r : journal.records())
+		if (r.field("MODLOADD_MODULE") == "fx_alias")
+			CHECK(r.field("MODLOADD_DENIED_BY") == "fx_al* (/etc/modloadd.conf:3)");
+	const Tally &tally = daemon.loadRun()->tally();
+	CHECK(tally.count(OutcomeKind::Blacklisted) == 1);
+	CHECK_THAT(tally.summary(), Catch::Contains("1 blacklisted"));
+	DaemonState state = stateUnder(root);
+	CHECK(state.counts[size_t(OutcomeKind::Blacklisted)] == 1);
+	const ModuleState &alias = moduleIn(state, "fx_alias");
+	CHECK(alias.outcome == "blacklisted");
+	CHECK_THAT(alias.cause, Catch::Contains("DenyModules=fx_al* (/etc/modloadd.conf:3)"));
+	CHECK(alias.devices.size() == 1); // one modalias, resolved once
+}
+
+TEST_CASE("given a module denied for a device, a reload that lists it should load it, and the "
+	  "changed DenyModules= should need no restart")
+{
+	FixtureRoot root;
+	const std::string virtio = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+	root.addDevice("/devices/pci0000:00/0000:00:03.0", "pci", "MODALIAS=" + virtio + "\n");
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	Settings settings = simulated();
+	settings.watchConfiguration = false; // the reload comes from SIGHUP alone
+	settings.denyModules = {{"fx_alias", "/etc/modloadd.conf", 3}};
+
+	blockSignals();
+	Journal journal(LogTarget::Memory, LOG_DEBUG);
+	bool sawReload = false;
+	size_t deniedBefore = 0;
+	std::thread driver([&] {
+		waitForEntry(journal, message_id::kSummary);
+		deniedBefore = outcomes(journal, "fx_alias", "blacklisted");
+		root.dir.write("etc/modloadd.conf", "[Devices]\nDenyModules=fx_soft fx_alias\n");
+		root.dir.write("etc/modules-load.d/b.conf", "fs-fxfs\n");
+		kill(getpid(), SIGHUP);
+		sawReload = waitForEntry(journal, message_id::kReloaded);
+		kill(getpid(), SIGTERM);
+	});
+	Daemon daemon(optionsFor(root, false), settings, journal);
+	int status = daemon.run();
+	driver.join();
+	INFO(entries(journal));
+	CHECK(status == 0);
+	REQUIRE(sawReload);
+	CHECK(deniedBefore == 1);
+	CHECK(outcomes(journal, "fx_alias", "inserted") == 1);
+	for (const LogRecord &r : journal.records())
+		if (r.field("MESSAGE_ID") == message_id::kSettingNeedsRestart)
+			CHECK(r.field("MODLOADD_SETTING") != "DenyModules");
+	// Counted and listed once, as what became of it.
+	const Tally &tally = daemon.loadRun()->tally();
+	CHECK(tally.count(OutcomeKind::Blacklisted) == 0);
+	DaemonState state = stateUnder(root);
+	CHECK(state.counts[size_t(OutcomeKind::Blacklisted)] == 0);
+	CHECK(std::count_if(state.modules.begin(), state.modules.end(),
+			    [](const ModuleState &m) { return m.name == "fx_alias"; }) == 1);
+	CHECK(moduleIn(state, "fx_alias").outcome == "inserted");
+	CHECK(state.settled == tally.settled());
+	CHECK(state.modules.size() == tally.settled());
+}

@@ -225,3 +225,52 @@ TEST_CASE("given refusals of an earlier run of this boot, we should not try thos
 	Session third(root.dir.root(), script);
 	CHECK(third.session->rememberRefusals(Refusals(state)) == 2);
 }
+
+TEST_CASE("given DenyModules=, a thousand devices should get one entry, and a lifted denial "
+	  "should load the module for a later device")
+{
+	FixtureRoot root;
+	Session s(root.dir.root());
+	s.resolver->setDenyForDevices({{"fx_alias", "/etc/modloadd.conf", 2}});
+	std::vector<Request> devices;
+	for (unsigned i = 0; i < 1000; i++)
+		devices.push_back(device(i, kVirtioNetModalias));
+	// Another modalias the same module claims.
+	devices.push_back(device(1000, "pci:v00001AF4d00001000sv00001AF4sd00000002bc02sc00i00"));
+	s.run(devices);
+	s.run({device(1001, kVirtioNetModalias)});
+	CHECK(s.backend.attempts().empty());
+	auto records = s.recordsFor("fx_alias");
+	REQUIRE(records.size() == 1);
+	CHECK(records[0].field("MODLOADD_OUTCOME") == "blacklisted");
+	CHECK(records[0].field("MODLOADD_DENIED_BY") == "fx_alias (/etc/modloadd.conf:2)");
+	CHECK(records[0].field("MODLOADD_DEVPATH") == "/devices/platform/fx.0");
+	CHECK(records[0].field("MODLOADD_MODALIAS") == kVirtioNetModalias);
+	CHECK_THAT(records[0].message, Catch::Contains("/devices/platform/fx.0") &&
+					       Catch::Contains("DenyModules=fx_alias") &&
+					       Catch::Contains("/etc/modloadd.conf:2"));
+	CHECK(s.session->tally().count(OutcomeKind::Blacklisted) == 1);
+	CHECK(s.session->progress().find("1/1 settled") != std::string::npos);
+
+	// A reload empties the list: the next device's ask loads it, counted once.
+	s.resolver->setDenyForDevices({});
+	REQUIRE(s.session->reopenIndex());
+	s.run({device(1002, kVirtioNetModalias)});
+	CHECK(s.backend.attempts() == std::map<std::string, unsigned>{{"fx_alias", 1}});
+	CHECK(s.session->tally().count(OutcomeKind::Blacklisted) == 0);
+	CHECK(s.session->tally().count(OutcomeKind::Inserted) == 1);
+	CHECK(s.session->loader().withdrawn() == 1);
+	CHECK(s.session->progress().find("1/1 settled") != std::string::npos);
+	CHECK(s.recordsFor("fx_alias").size() == 2);
+}
+
+TEST_CASE("given DenyModules=, a module a person lists beside a device should load")
+{
+	FixtureRoot root;
+	Session s(root.dir.root());
+	s.resolver->setDenyForDevices({{"fx_*", "/etc/modloadd.conf", 2}});
+	s.run({device(0, kVirtioNetModalias), named("fs-fxfs")});
+	CHECK(s.backend.attempts() == std::map<std::string, unsigned>{{"fx_alias", 1}});
+	CHECK(s.outcome("fx_alias").kind == OutcomeKind::Inserted);
+	CHECK(s.session->tally().count(OutcomeKind::Blacklisted) == 0);
+}

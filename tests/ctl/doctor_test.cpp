@@ -23,16 +23,6 @@ namespace {
 const char *kAliasFile = "/lib/modules/6.1.0-fixture/kernel/fs/fixture/fx_alias.ko";
 const char *kSrcversion = "F1XA11A5000000000000001";
 
-std::string sbin(const std::string &command)
-{
-	return "PATH=\"$PATH:/sbin:/usr/sbin\" " + command;
-}
-
-bool contains(const std::string &text, const std::string &part)
-{
-	return text.find(part) != std::string::npos;
-}
-
 struct Root : FixtureRoot {
 	std::string doctor(const std::string &args, int &status)
 	{

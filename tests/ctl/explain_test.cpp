@@ -22,11 +22,6 @@ namespace {
 const char *kVirtio = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
 const char *kAliasFile = "/lib/modules/6.1.0-fixture/kernel/fs/fixture/fx_alias.ko";
 
-std::string sbin(const std::string &command)
-{
-	return "PATH=\"$PATH:/sbin:/usr/sbin\" " + command;
-}
-
 struct Root : FixtureRoot {
 	std::string explain(const std::string &args, int &status)
 	{
@@ -127,11 +122,6 @@ struct Root : FixtureRoot {
 		return "";
 	}
 };
-
-bool contains(const std::string &text, const std::string &part)
-{
-	return text.find(part) != std::string::npos;
-}
 
 } // namespace
 

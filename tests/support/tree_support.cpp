@@ -114,6 +114,11 @@ void FixtureRoot::addDevice(const std::string &devpath, const std::string &subsy
 	dir.symlink("../../../bus/" + subsystem, "sys" + devpath + "/subsystem");
 }
 
+std::string sbin(const std::string &command)
+{
+	return "PATH=\"$PATH:/sbin:/usr/sbin\" " + command;
+}
+
 std::string builtBinary(const char *variable)
 {
 	const char *path = getenv(variable);

@@ -71,6 +71,15 @@ ModprobeAnswer modprobeShowDepends(const std::string &root, const std::string &v
 				   const std::string &configDir, const std::string &name,
 				   bool useBlacklist);
 
+// COMMAND with /sbin and /usr/sbin on its PATH (depmod, modinfo, modprobe).
+std::string sbin(const std::string &command);
+
+// Whether TEXT holds PART.
+inline bool contains(const std::string &text, const std::string &part)
+{
+	return text.find(part) != std::string::npos;
+}
+
 // How many times NEEDLE occurs in HAYSTACK.
 size_t occurrences(const std::string &haystack, const std::string &needle);
 

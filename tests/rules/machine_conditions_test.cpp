@@ -140,7 +140,7 @@ TEST_CASE("given a container, we should take PID 1's arguments as the command li
 	t.write("/.dockerenv", "");
 	t.write("/proc/cmdline", "quiet root=/dev/vda\n");
 	t.write("/proc/1/cmdline",
-		std::string("/sbin/init\0--log-level=debug\0systemd.unit=x\0", 46));
+		std::string("/sbin/init\0--log-level=debug\0systemd.unit=x\0", 44));
 
 	MachineFacts facts(t.root());
 	REQUIRE(facts.kernelCommandLine());

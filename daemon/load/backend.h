@@ -37,6 +37,14 @@ public:
 	// Before the first insert, while the daemon still reads: sets up what the first COUNT
 	// workers will need, so that the first inserts do not wait for it.
 	virtual void prepare(unsigned count) { (void)count; }
+	// Remember the kernel's refusals for good in the refusal memory at PATH (load/refusals.h)
+	// where its answer arrives, before any insert: true when this backend does so itself, in
+	// the process that meets the answer; false leaves it to the loader's recorder.
+	virtual bool rememberRefusalsIn(const std::string &path)
+	{
+		(void)path;
+		return false;
+	}
 };
 
 } // namespace modloadd

@@ -5,6 +5,7 @@
 // The helper exits when the daemon closes its end, after the insert it is in, if any.
 #include "base/handles.h"
 #include "load/insert_protocol.h"
+#include "load/refusals.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -75,15 +76,21 @@ int serve()
 			return 1;
 		}
 		InsertAnswer answer;
-		auto job = static_cast<size_t>(n) <= packet.size()
-				   ? decodeInsertRequest(std::string_view(packet.data(), n))
-				   : std::nullopt;
-		if (!job)
+		auto request = static_cast<size_t>(n) <= packet.size()
+				       ? decodeInsertRequest(std::string_view(packet.data(), n))
+				       : std::nullopt;
+		if (!request)
 			answer = -EINVAL;
-		else if (!job->installCommand.empty())
-			answer = runInstallCommand(*job);
-		else
-			answer = insertModule(ctx.get(), *job);
+		else if (!request->job.installCommand.empty())
+			answer = runInstallCommand(request->job);
+		else {
+			const LoadJob &job = request->job;
+			answer = insertModule(ctx.get(), job);
+			// Before the answer: a daemon that is gone by now must still find it.
+			if (!request->refusals.empty())
+				Refusals(request->refusals)
+					.rememberAnswer(job.name, job.options, answer);
+		}
 		if (send(kInsertHelperFd, &answer, sizeof answer, MSG_NOSIGNAL) < 0)
 			return 0;
 	}

@@ -27,4 +27,10 @@ struct InsertResult {
 // EEXIST is success, ENODEV means "no device" and is not an error.
 Outcome classifyInsertResult(int r);
 
+// Whether R, the answer to inserting module NAME into the running kernel, is its own init's
+// EEXIST rather than "already loaded": the kernel does not have the module, as when a cpufreq
+// driver finds the CPUs driven by another. What it would drive is taken: no device for it, and
+// the same answer for the rest of the boot.
+bool initAnsweredTaken(const std::string &name, int r);
+
 } // namespace modloadd

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 
 #include "load/insert_protocol.h"
+#include "load/insert_result.h"
 #include "load/kmsg_lines.h"
 
 #include <atomic>
@@ -126,8 +127,8 @@ class KernelWorker : public BackendWorker {
 public:
 	KernelWorker(KernelBackend &backend, std::string helper, bool allowInstallCommands,
 		     const std::string &kmsg)
-	    : backend_(backend), helperPath_(std::move(helper)),
-	      helperComm_(commOf(helperPath_)), allowInstallCommands_(allowInstallCommands),
+	    : backend_(backend), helperPath_(std::move(helper)), helperComm_(commOf(helperPath_)),
+	      allowInstallCommands_(allowInstallCommands),
 	      cancel_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), kmsg_(kmsg)
 	{
 	}
@@ -137,7 +138,7 @@ public:
 	{
 		if (!job.installCommand.empty() && !allowInstallCommands_)
 			return -EPERM;
-		std::string request = encodeInsertRequest(job);
+		std::string request = encodeInsertRequest({job, backend_.refusals()});
 		if (request.size() > kInsertRequestMax) {
 			kernelMessage = "the module's path and options are too long";
 			return -E2BIG;
@@ -175,10 +176,7 @@ public:
 				kernelMessage = "install command failed: " + job.installCommand;
 			return answer;
 		}
-		if (answer == -EEXIST && !present(job.name)) {
-			// Not "already loaded": the module's own init answered EEXIST, as a cpufreq
-			// driver does when another one drives the CPUs. What it would drive is
-			// taken: no device for it, and the same answer for the rest of the boot.
+		if (initAnsweredTaken(job.name, answer)) {
 			std::lock_guard guard(kmsgLock_);
 			kernelMessage =
 				fmt::format("{}: its initialisation answered EEXIST: what it "
@@ -209,15 +207,6 @@ public:
 	}
 
 private:
-	// Whether the kernel has the module, live or still initialising (its /sys/module entry is
-	// made before its init runs). The kernel backend always acts on the running kernel.
-	static bool present(const std::string &name)
-	{
-		std::error_code ec;
-		return std::filesystem::exists("/sys/module/" + normalizeModuleName(name), ec) ||
-		       ec;
-	}
-
 	// The kernel's lines from now on about MODULE, or from the helper about it, are the
 	// insert's.
 	void mark(const std::string &module)
@@ -346,6 +335,19 @@ void KernelBackend::prepare(unsigned count)
 			return; // the workers start their own, and report why they cannot
 		prepared_.push_back(std::move(helper));
 	}
+}
+
+bool KernelBackend::rememberRefusalsIn(const std::string &path)
+{
+	std::lock_guard guard(lock_);
+	refusals_ = path;
+	return true;
+}
+
+std::string KernelBackend::refusals()
+{
+	std::lock_guard guard(lock_);
+	return refusals_;
 }
 
 std::optional<InsertHelper> KernelBackend::takePrepared()

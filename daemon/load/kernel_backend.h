@@ -48,15 +48,21 @@ public:
 	// Starts COUNT helpers at once: an exec and libkmod's setup each, which a boot under load
 	// feels before its first insert. A failure here is left for the worker to meet and report.
 	void prepare(unsigned count) override;
+	// Each helper writes the refusal memory itself, before it answers: a daemon killed while a
+	// module's init runs, or before it reads the answer, loses nothing.
+	bool rememberRefusalsIn(const std::string &path) override;
 	// A prepared helper for a worker (any thread); nullopt when none is left.
 	std::optional<InsertHelper> takePrepared();
+	// The refusal memory each request names (any thread).
+	std::string refusals();
 
 private:
 	bool allowInstallCommands_;
 	std::string helper_;
 	std::string kmsg_;
-	std::mutex lock_; // prepared_
+	std::mutex lock_; // prepared_, refusals_
 	std::vector<InsertHelper> prepared_;
+	std::string refusals_;
 };
 
 } // namespace modloadd

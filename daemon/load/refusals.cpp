@@ -2,6 +2,7 @@
 #include "load/refusals.h"
 
 #include "base/handles.h"
+#include "load/insert_result.h"
 
 #include <array>
 #include <cerrno>
@@ -110,6 +111,11 @@ void Refusals::remember(const std::string &name, const std::string &options,
 				   ? fmt::format("{} {} {} {}\n", name, *word, outcome.err, options)
 				   : fmt::format("{} {} {}\n", name, *word, outcome.err);
 	(void)!write(fd.get(), line.data(), line.size());
+}
+
+void Refusals::rememberAnswer(const std::string &name, const std::string &options, int r) const
+{
+	remember(name, options, classifyInsertResult(initAnsweredTaken(name, r) ? -ENODEV : r));
 }
 
 } // namespace modloadd

@@ -31,6 +31,13 @@ public:
 	void remember(const std::string &name, const std::string &options,
 		      const Outcome &outcome) const;
 
+	// remember() with the running kernel's answer R (0 or -errno) to the insert of module NAME
+	// with OPTIONS, as the insert helper meets it: its own init's EEXIST is a refusal for want
+	// of a device (initAnsweredTaken()).
+	void rememberAnswer(const std::string &name, const std::string &options, int r) const;
+
+	const std::string &path() const { return path_; }
+
 	// The key of read()'s map for a refusal that holds for these options only.
 	static std::string keyWithOptions(const std::string &name, const std::string &options);
 

@@ -8,7 +8,8 @@ namespace modloadd {
 
 LoadRun::LoadRun(Resolver &resolver, Backend &backend, unsigned workers,
 		 std::chrono::milliseconds insertTimeout, Journal &journal)
-    : resolver_(resolver), journal_(journal), loader_(backend, workers, insertTimeout)
+    : resolver_(resolver), backend_(backend), journal_(journal),
+      loader_(backend, workers, insertTimeout)
 {
 	loader_.setObserver([this](const PlannedModule &m, const Outcome &o) { settled(m, o); });
 	loader_.setWithdrawObserver(
@@ -27,8 +28,11 @@ size_t LoadRun::rememberRefusals(Refusals refusals)
 	size_t n = earlier.size();
 	loader_.presettle(std::move(earlier));
 	refusals_.emplace(std::move(refusals));
-	// On the worker's thread, before the answer reaches this one: a refusal the kernel gave
-	// just before the daemon was killed is still not tried again after the restart.
+	// Where the answer arrives, before it reaches this thread: a refusal the kernel gave just
+	// before the daemon was killed is still not tried again after the restart. The kernel
+	// backend's helpers write it themselves, so that an init still running at the kill counts.
+	if (backend_.rememberRefusalsIn(refusals_->path()))
+		return n;
 	loader_.setAnswerRecorder(
 		[this](const std::string &name, const std::string &options,
 		       const Outcome &outcome) { refusals_->remember(name, options, outcome); });

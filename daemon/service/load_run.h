@@ -64,6 +64,7 @@ private:
 	void settled(const PlannedModule &module, const Outcome &outcome);
 
 	Resolver &resolver_;
+	Backend &backend_;
 	Journal &journal_;
 	Loader loader_;
 	Tally tally_;

@@ -66,6 +66,31 @@ TEST_CASE("given an install command, the helper should run it and answer with it
 	CHECK(denied.makeWorker()->insert({"m", "", "", "exit 0"}, message) == -EPERM);
 }
 
+TEST_CASE("given a refusal memory, each request should name it to the helper, and the helper "
+	  "should leave an answer that may change out of it")
+{
+	TempTree tree;
+	// Keeps the request, answers -19 (ENODEV), then waits for the end.
+	KernelBackend backend(
+		false, scriptHelper(tree, "dd bs=65536 count=1 <&3 >" + tree.path("/request") +
+						  " 2>/dev/null; printf '\\355\\377\\377\\377' "
+						  ">&3; cat <&3 >/dev/null"));
+	CHECK(backend.rememberRefusalsIn(tree.path("/run/refused")));
+	std::string message;
+	CHECK(backend.makeWorker()->insert({"fx", "/x/fx.ko", "speed=fast", {}}, message) ==
+	      -ENODEV);
+	using namespace std::string_literals;
+	CHECK(tree.read("/request") ==
+	      "fx\0/x/fx.ko\0speed=fast\0\0"s + tree.path("/run/refused") + "\0"s);
+
+	// The real helper: a file that is not there may be there on the next attempt.
+	KernelBackend real(false, builtHelper());
+	CHECK(real.rememberRefusalsIn(tree.path("/run/refused-real")));
+	CHECK(real.makeWorker()->insert({"nosuch", "/nonexistent/nosuch.ko", {}, {}}, message) ==
+	      -ENOENT);
+	CHECK_FALSE(std::filesystem::exists(tree.path("/run/refused-real")));
+}
+
 TEST_CASE("given a helper that dies, the insert should fail with that said, and the next one "
 	  "start a new helper")
 {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <filesystem>
 
 using namespace modloadd;
 using modloadd::testing::TempTree;
@@ -80,4 +81,32 @@ TEST_CASE("given lines of an older daemon or a foreign writer, we should trust o
 	CHECK(read.count("fx_g") == 1);
 	CHECK(read.at("fx_g").kind == OutcomeKind::NoDevice);
 	CHECK(read.at("fx_d").cause == "refused by the kernel earlier in this boot");
+}
+
+TEST_CASE("given the running kernel's answers as the insert helper meets them, we should remember "
+	  "a refusal for good, and an init's own EEXIST as no device")
+{
+	TempTree dir;
+	Refusals refusals(dir.path("/run/modloadd/refused"));
+	// A module this host's kernel has (built in, with parameters): its EEXIST is "already
+	// there".
+	std::string present;
+	for (const auto &entry : std::filesystem::directory_iterator("/sys/module")) {
+		present = entry.path().filename().string();
+		break;
+	}
+	REQUIRE_FALSE(present.empty());
+	refusals.rememberAnswer("fx_nodev", "", -ENODEV);
+	refusals.rememberAnswer("fx_taken", "", -EEXIST); // not in this kernel: its init said so
+	refusals.rememberAnswer(present, "", -EEXIST);
+	refusals.rememberAnswer("fx_eio", "", -EIO);
+	refusals.rememberAnswer("fx_ok", "", 0);
+	refusals.rememberAnswer("fx_opts", "speed=fast", -EINVAL);
+	auto read = refusals.read();
+	CHECK(read.size() == 3);
+	REQUIRE(read.count("fx_nodev") == 1);
+	CHECK(read.at("fx_nodev").err == ENODEV);
+	REQUIRE(read.count("fx_taken") == 1);
+	CHECK(read.at("fx_taken").kind == OutcomeKind::NoDevice);
+	CHECK(read.count(Refusals::keyWithOptions("fx_opts", "speed=fast")) == 1);
 }

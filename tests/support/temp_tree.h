@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,12 @@ public:
 	{
 		std::filesystem::create_directories(std::filesystem::path(path(p)).parent_path());
 		std::ofstream(path(p), std::ios::binary) << content;
+	}
+	// The whole file at `p` ("" when there is none).
+	std::string read(std::string_view p) const
+	{
+		std::ifstream in(path(p), std::ios::binary);
+		return std::string(std::istreambuf_iterator<char>(in), {});
 	}
 	void symlink(std::string_view target, std::string_view p) const
 	{

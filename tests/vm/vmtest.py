@@ -1609,6 +1609,49 @@ def check_kill_coldplug(c):
         [e for e in ph["journal"] if S.field(e, "_PID") == pid and not S.field(e, "MODLOADD_MODULE")][:8]))
 
 
+NODEV_MODULE = "modloadd_vm_nodev"  # init looks for hardware for 700 ms, then answers ENODEV
+
+
+def check_kill_in_init(c):
+    """kill -9 while a module's init runs that then finds no device: the refusal is remembered, the restarted daemon does not try it again."""
+    r = c.scenario("actions")
+    if not r:
+        return
+    kd = os.path.join(r["dir"], "actions", "kill-in-init")
+    killed = (S.read(os.path.join(kd, "killed")) or "").strip()
+    if not c.ok(bool(killed), f"the killer ran: kill -9 of modloadd's MainPID {killed or '?'} during {NODEV_MODULE}'s init",
+                S.read(os.path.join(kd, "gave-up")) or "no actions/kill-in-init/killed"):
+        return
+    state = (S.read(os.path.join(kd, "initstate")) or "").strip()
+    c.ok(state == "coming", f"right after the kill {NODEV_MODULE} was still initialising (initstate {state or 'gone'})")
+    ph = r["phases"].get("after-kill-in-init")
+    if not c.ok(ph is not None, "the collector took the after-kill-in-init snapshot", ", ".join(r["phases"])):
+        return
+    u = ph["units"].get("modloadd", {})
+    pid = u.get("MainPID")
+    c.ok(u.get("ActiveState") == "active" and pid not in (None, "0", killed) and int(u.get("NRestarts") or 0) >= 1,
+         f"restarted by systemd: active, MainPID {killed} -> {pid}",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} NRestarts={u.get('NRestarts')} Result={u.get('Result')}")
+    refused = (S.read(os.path.join(kd, "refused")) or "").splitlines()
+    c.ok(f"{NODEV_MODULE} no-device 19" in refused,
+         f"/run/modloadd/refused has '{NODEV_MODULE} no-device 19', written while the daemon was dead",
+         "\n".join(refused) or "(empty)")
+    s = S.summary(r, "after-kill-in-init")
+    loads = [ev for ev in s["loads"] if ev["module"] == NODEV_MODULE]
+    c.ok(len(loads) == 1, f"{NODEV_MODULE} has one module_load event in the boot ({len(loads)})",
+         json.dumps(loads))
+    if c.ok(s["attempts"] is not None, "the trace has the load attempts"):
+        att = [a for a in s["attempts"]["list"] if a["module"] == NODEV_MODULE]
+        c.ok(len(att) == 1 and att[0]["error"] == "ENODEV",
+             f"{NODEV_MODULE} attempted once, answered ENODEV",
+             ", ".join(f"{a['loader']}/{a['pid']} {a['error'] or 'unfinished'} at {a['ts']:.3f}" for a in att))
+    es = entries_for(ph, NODEV_MODULE, pid)
+    c.ok(len(es) == 1 and S.field(es[0], "MODLOADD_OUTCOME") == "no device"
+         and "earlier in this boot" in (S.field(es[0], "MESSAGE") or ""),
+         f"the new daemon journaled {NODEV_MODULE} once, as refused earlier in this boot"
+         + (f": {S.field(es[0], 'MESSAGE')!r}" if es else ""), describe(es))
+
+
 CHECKS = {
     "unit-ready": check_unit_ready,
     "modules-loaded": check_modules_loaded,
@@ -1627,6 +1670,7 @@ CHECKS = {
     "stop-stuck": check_stop_stuck,
     "sysctl": check_sysctl,
     "kill-coldplug": check_kill_coldplug,
+    "kill-in-init": check_kill_in_init,
     "ctl-list-failed": check_ctl_list_failed,
     "ctl-explain-live": check_ctl_explain_live,
     "ctl-live-differs": check_ctl_live_differs,

@@ -7,7 +7,10 @@
 #                        in /etc/systemd/system: what is ordered after systemd-modules-load is
 #                        ordered after modloadd), shadow udev's 80-drivers.rules and drop the
 #                        `kmod load` rules of the other udev rules files (Debian's
-#                        80-debian-compat.rules: sg for SCSI devices) with copies in /etc
+#                        80-debian-compat.rules: sg for SCSI devices) with copies in /etc;
+#                        the test module modloadd_vm_nodev (tools/vm/modules) in
+#                        /lib/modules/VERSION/updates, which nothing lists (the actions
+#                        scenario names it at run time)
 #   --mode stock         Debian as shipped: systemd-modules-load and udev load modules
 #   --out IMG            the image (written as IMG.tmp, then renamed); IMG.meta says which kernel
 #                        it is for (boot.sh reads it)
@@ -107,7 +110,7 @@ BASE=$(bash "$VM_TOOLS/make-base.sh" "$CACHE")
 KROOT=$(kernel_root)
 KVER=$(kernel_version "$KROOT")
 TEST_MODULES=''
-if [[ $FAULTS == 1 ]]; then
+if [[ $MODE == modloadd ]]; then
 	TEST_MODULES=$(bash "$VM_TOOLS/make-test-modules.sh" "$CACHE" "$KVER")
 fi
 
@@ -133,13 +136,15 @@ rm -f "$STAGING/.complete"
 step "adding the modules of kernel $KVER"
 mkdir -p "$STAGING/lib/modules"
 cp -a "$KROOT/lib/modules/$KVER" "$STAGING/lib/modules/"
-if [[ -n $TEST_MODULES ]]; then
+if [[ $FAULTS == 1 ]]; then
 	# updates/ comes first in Debian's depmod.d search order, as out-of-tree modules do.
 	install -D -m 0644 -t "$STAGING/lib/modules/$KVER/updates/" "$TEST_MODULES"/*.ko
 	note "test modules in updates/: $(cd "$TEST_MODULES" && echo *.ko)"
 	# The second build of modloadd_vm_rebuilt, outside the module tree (depmod never sees it):
 	# the faults action copies it over the live module's file.
 	install -D -m 0644 -t "$STAGING/usr/local/lib/modloadd-vm/rebuilt/" "$TEST_MODULES"/rebuilt/*.ko
+elif [[ -n $TEST_MODULES ]]; then
+	install -D -m 0644 -t "$STAGING/lib/modules/$KVER/updates/" "$TEST_MODULES"/modloadd_vm_nodev.ko
 fi
 # The guest's own depmod and depmod.d rewrite the indexes.
 chroot "$STAGING" depmod -a "$KVER"

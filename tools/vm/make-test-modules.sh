@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make-test-modules.sh CACHE KVER — the fault modules of tools/vm/modules/, built against the
-# headers of the guest kernel KVER, for the "faults" scenario of tests/vm.
+# headers of the guest kernel KVER, for the "faults" scenario of tests/vm (modloadd_vm_nodev for
+# the "actions" one).
 #
 # Prints one line on stdout: the directory holding the .ko files, CACHE/test-modules-KEY, where
 # KEY hashes KVER, the header packages' version and the sources; an existing one is reused. A

@@ -9,6 +9,13 @@
 #                  marker written right before the file dates the write on the trace's clock
 #   after-reload   systemctl reload (ExecReload=modloadctl reload, which waits for the reload)
 #   after-stop     systemctl stop
+#   after-kill-in-init
+#                  started again with a modules-load.d file naming modloadd_vm_nodev (its init
+#                  looks for hardware for 700 ms, then answers ENODEV) and killed (SIGKILL)
+#                  while that init runs; systemd starts it again (Restart=on-failure,
+#                  RestartSec=1s), after the init answered. actions/kill-in-init/ has the PID
+#                  killed, the module's initstate at the kill and /run/modloadd/refused once the
+#                  new daemon settled
 # A reload ends with a journal entry "Reloaded the configuration ..." carrying
 # MODLOADD_RELOAD_TRIGGER=signal|watch; the steps wait for it (at most 30 s) before their
 # snapshot. Their absence is recorded, not fatal: tests/vm's checks say what is missing.
@@ -63,3 +70,33 @@ snapshot after-reload
 
 run stop systemctl stop modloadd.service
 snapshot after-stop
+
+NODEV_MODULE=modloadd_vm_nodev
+NODEV_CONF=/run/modules-load.d/modloadd-vm-nodev.conf
+kill_dir=$OUT/actions/kill-in-init
+mkdir -p "$kill_dir" /run/modules-load.d
+initstate() {
+	local state
+	read -r state 2>/dev/null <"/sys/module/$1/initstate" && echo "$state"
+}
+nodev_coming() { [[ $(initstate "$NODEV_MODULE") == coming ]]; }
+killed_pid=''
+restarted() {
+	local pid
+	pid=$(systemctl show -P MainPID modloadd.service)
+	[[ -n $pid && $pid != 0 && $pid != "$killed_pid" ]] && settled
+}
+echo "$NODEV_MODULE" >"$NODEV_CONF"
+run start-again systemctl start --no-block modloadd.service
+if wait_until 60 nodev_coming; then
+	killed_pid=$(systemctl show -P MainPID modloadd.service)
+	echo "modloadd-vm: kill -9 modloadd $killed_pid in $NODEV_MODULE's init" >/sys/kernel/tracing/trace_marker
+	kill -9 "$killed_pid"
+	initstate "$NODEV_MODULE" >"$kill_dir/initstate"
+	echo "$killed_pid" >"$kill_dir/killed"
+	wait_until 60 restarted
+else
+	echo "$NODEV_MODULE was never seen initialising" >"$kill_dir/gave-up"
+fi
+cp /run/modloadd/refused "$kill_dir/refused" 2>"$kill_dir/refused.err"
+snapshot after-kill-in-init

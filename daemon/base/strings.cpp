@@ -107,15 +107,4 @@ bool endsWith(std::string_view s, std::string_view suffix)
 	return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-std::string rootedPath(std::string_view root, std::string_view path)
-{
-	while (!root.empty() && root.back() == '/')
-		root.remove_suffix(1);
-	std::string out(root);
-	if (path.empty() || path.front() != '/')
-		out += '/';
-	out += path;
-	return out;
-}
-
 } // namespace modloadd

@@ -47,7 +47,4 @@ std::vector<std::string> split(std::string_view s, char sep, bool skipEmpty = tr
 bool startsWith(std::string_view s, std::string_view prefix);
 bool endsWith(std::string_view s, std::string_view suffix);
 
-// Join `root` and an absolute `path` ("/" + "/etc" = "/etc", "/tmp/r" + "/etc" = "/tmp/r/etc").
-std::string rootedPath(std::string_view root, std::string_view path);
-
 } // namespace modloadd

@@ -14,14 +14,12 @@
 
 #include "base/handles.h"
 #include "base/read_to_end.h"
+#include "base/rooted_path.h"
 #include "base/strings.h"
 
 namespace modloadd {
 
 namespace {
-
-// As many hops as the kernel follows before it says ELOOP.
-constexpr int kMaxSymlinkHops = 40;
 
 enum class EntryKind { Regular, Mask, Skip };
 
@@ -40,39 +38,38 @@ std::optional<std::string> readLink(const std::string &path)
 	return target;
 }
 
-// Decide what a directory entry is, following symlinks as they would resolve if `root` were
-// "/": an absolute target such as /usr/lib/modules-load.d/x.conf means the file inside the
-// image, not the host's (systemd's chase() with a root does the same).
-Entry classifyEntry(std::string_view root, std::string path)
+// Decide what the directory entry PATH (DISPLAY inside the machine at ROOT) is. A link to
+// "/dev/null" masks (the text compared, as systemd does: a fixture root has no dev/null of its
+// own); any other link is followed as it would resolve if ROOT were "/": inside the image, never
+// into the host (rootedPath()).
+Entry classifyEntry(std::string_view root, const std::string &path, const std::string &display)
 {
-	for (int hop = 0; hop < kMaxSymlinkHops; hop++) {
-		struct stat st;
-		if (::lstat(path.c_str(), &st) < 0)
-			return {}; // dangling symlink, or raced away
-		if (S_ISLNK(st.st_mode)) {
-			auto target = readLink(path);
-			if (!target || target->empty())
-				return {};
-			// Masking is spelled "-> /dev/null"; compare the text, as systemd does,
-			// because a fixture root has no dev/null of its own.
-			if (*target == "/dev/null")
-				return {EntryKind::Mask, {}};
-			if (target->front() == '/')
-				path = rootedPath(root, *target);
-			else
-				path = path.substr(0, path.rfind('/') + 1) + *target;
-			continue;
-		}
-		if (S_ISCHR(st.st_mode))
+	struct stat st;
+	if (::lstat(path.c_str(), &st) < 0)
+		return {}; // raced away
+	std::string real = path;
+	if (S_ISLNK(st.st_mode)) {
+		auto target = readLink(path);
+		if (!target || target->empty())
+			return {};
+		if (*target == "/dev/null")
 			return {EntryKind::Mask, {}};
-		if (S_ISREG(st.st_mode)) {
-			if (st.st_size == 0)
-				return {EntryKind::Mask, {}};
-			return {EntryKind::Regular, path};
-		}
-		return {}; // directory, FIFO, socket, block device: not a configuration file
+		real = rootedPath(root, display);
+		if (::lstat(real.c_str(), &st) < 0)
+			return {}; // dangling
+		// Still a link: on the host (no root) the kernel follows it; under a root it is one
+		// past the 40 rootedPath() follows, not followed into the host.
+		if (S_ISLNK(st.st_mode) && (real != display || ::stat(real.c_str(), &st) < 0))
+			return {};
 	}
-	return {};
+	if (S_ISCHR(st.st_mode))
+		return {EntryKind::Mask, {}};
+	if (S_ISREG(st.st_mode)) {
+		if (st.st_size == 0)
+			return {EntryKind::Mask, {}};
+		return {EntryKind::Regular, real};
+	}
+	return {}; // directory, FIFO, socket, block device: not a configuration file
 }
 
 } // namespace
@@ -110,15 +107,15 @@ std::vector<ConfFile> listConfFiles(std::string_view root, std::string_view subd
 			if (byName.contains(name))
 				continue;
 
-			Entry entry = classifyEntry(root, fmt::format("{}/{}", realDir, name));
+			std::string display = fmt::format("{}/{}", displayDir, name);
+			Entry entry =
+				classifyEntry(root, fmt::format("{}/{}", realDir, name), display);
 			if (entry.kind == EntryKind::Skip)
 				continue;
 			if (entry.kind == EntryKind::Mask)
 				byName.emplace(name, std::nullopt);
 			else
-				byName.emplace(name,
-					       ConfFile{entry.path,
-							fmt::format("{}/{}", displayDir, name)});
+				byName.emplace(name, ConfFile{entry.path, std::move(display)});
 		}
 		if (ec)
 			diags.push_back({displayDir, 0,

@@ -1,6 +1,7 @@
 // inotify over the drop-in directories, including those that do not exist yet.
 #include "config/config_watch.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "config/conf_files.h"
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "config/conf_files.h"
 #include "config/modules_load_d.h"
@@ -132,11 +133,10 @@ std::optional<std::string> readKernelCmdline(std::string_view root)
 
 bool inInitrd(std::string_view root)
 {
-	// lstat(), not access(): in an image under --root, initrd-release is often an absolute
-	// symlink into the image's /usr/lib that would miss on the host. Its existence is what
-	// counts, as in systemd's in_initrd().
+	// Its existence is what counts, as in systemd's in_initrd(). In an image under --root it is
+	// often an absolute link into the image's /usr/lib: rootedPath() follows it there.
 	struct stat st;
-	return ::lstat(rootedPath(root, "/etc/initrd-release").c_str(), &st) == 0;
+	return ::stat(rootedPath(root, "/etc/initrd-release").c_str(), &st) == 0;
 }
 
 } // namespace modloadd

@@ -1,6 +1,7 @@
 // Unit links under /etc/systemd/system and /run/systemd/system, and udev's rules files.
 #include "config/loader_takeover.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "config/conf_files.h"
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <unistd.h>
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "base/words.h"
 #include "config/conf_files.h"

@@ -2,6 +2,7 @@
 // tell a person what is wrong with a file it cannot use rather than stop on it.
 #include "report/daemon_state.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 
 #include <algorithm>

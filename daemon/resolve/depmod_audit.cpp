@@ -2,6 +2,7 @@
 // libkmod reads) was written.
 #include "resolve/depmod_audit.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 
 #include <cerrno>
@@ -42,9 +43,8 @@ DepmodAudit auditDepmod(std::string_view root, const KernelTree &tree,
 		std::string file = path.substr(path.rfind('/') + 1);
 		std::string module = normalizeModuleName(file.substr(0, file.find(".ko")));
 		indexed.insert(module);
-		std::string onDisk =
-			path[0] == '/' ? rootedPath(root, path) : tree.dir + "/" + path;
 		std::string shown = path[0] == '/' ? path : tree.displayDir + "/" + path;
+		std::string onDisk = rootedPath(root, shown);
 		struct stat st;
 		if (stat(onDisk.c_str(), &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
 			audit.files.push_back({StaleFile::Kind::Gone, module, shown});

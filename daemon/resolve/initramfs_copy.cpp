@@ -3,6 +3,7 @@
 #include "resolve/initramfs_copy.h"
 
 #include "base/handles.h"
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/initramfs.h"
 

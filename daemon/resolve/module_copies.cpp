@@ -2,6 +2,7 @@
 // what depmod walks, each ranked by the override, search and external lines that concern it.
 #include "resolve/module_copies.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 
 #include <algorithm>

@@ -15,11 +15,19 @@ namespace modloadd {
 namespace {
 
 // modinfo's fields of MODULE that explain needs: srcversion, firmware, alias, intree, signer.
-void readModinfo(kmod_ctx *ctx, const std::string &module, ModuleExplanation &out,
+// From the file the index resolved inside the root (a builtin's from the tree's
+// modules.builtin.modinfo).
+void readModinfo(ModuleIndex &index, const std::string &module, ModuleExplanation &out,
 		 std::vector<std::string> &aliases)
 {
+	const ModuleInfo *found = index.info(module);
+	if (!found)
+		return;
 	kmod_module *raw = nullptr;
-	if (kmod_module_new_from_name(ctx, module.c_str(), &raw) < 0)
+	int r = found->builtin
+			? kmod_module_new_from_name(index.context(), module.c_str(), &raw)
+			: kmod_module_new_from_path(index.context(), found->path.c_str(), &raw);
+	if (r < 0)
 		return;
 	KmodModule mod(raw);
 	kmod_list *list = nullptr;
@@ -65,7 +73,7 @@ std::vector<FirmwareFile> moduleFirmware(ModuleIndex &index, const std::string &
 {
 	ModuleExplanation m;
 	std::vector<std::string> aliases;
-	readModinfo(index.context(), module, m, aliases);
+	readModinfo(index, module, m, aliases);
 	for (FirmwareFile &f : m.firmware)
 		f.path = findFirmware(index.root(), index.tree().version, f.name);
 	return m.firmware;
@@ -108,7 +116,7 @@ Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query)
 		ModuleExplanation m;
 		m.info = *info;
 		std::vector<std::string> aliases;
-		readModinfo(index.context(), name, m, aliases);
+		readModinfo(index, name, m, aliases);
 		if (ex.kind != QueryKind::Name) {
 			for (const std::string &a : aliases)
 				if (fnmatch(a.c_str(), ex.lookedUp.c_str(), 0) == 0)

@@ -2,8 +2,10 @@
 #include "resolve/module_index.h"
 
 #include "base/module_name.h"
+#include "base/rooted_path.h"
 
 #include "base/strings.h"
+#include "config/conf_files.h"
 
 #include <array>
 #include <cerrno>
@@ -113,9 +115,19 @@ bool ModuleIndex::stale() const
 
 Result<ModuleIndex> ModuleIndex::open(std::string_view root, const KernelTree &tree)
 {
+	// On the host libkmod reads modprobe.d's directories itself. Under a root it gets the files
+	// instead, each found and resolved inside the root (listConfFiles(): the same choice of a
+	// name among the directories, in the same order): libkmod would follow a link in the
+	// image to the host's files.
 	std::vector<std::string> configDirs;
-	for (std::string_view d : kModprobeDirs)
-		configDirs.push_back(rootedPath(root, d));
+	if (isHostRoot(root)) {
+		for (std::string_view d : kModprobeDirs)
+			configDirs.push_back(std::string(d));
+	} else {
+		Diagnostics unread; // a directory it cannot list, libkmod would not read either
+		for (ConfFile &f : listConfFiles(root, "modprobe.d", ".conf", unread))
+			configDirs.push_back(std::move(f.path));
+	}
 	std::vector<const char *> configPaths;
 	for (const std::string &d : configDirs)
 		configPaths.push_back(d.c_str());
@@ -234,7 +246,8 @@ std::optional<ModuleInfo> ModuleIndex::load(kmod_module *mod)
 	// libkmod reads the module's modules.dep line on first use: here, or in the lookup.
 	QuietKmod quiet(*log_);
 	if (const char *path = kmod_module_get_path(mod)) {
-		info.path = path;
+		// A module file is read inside the root, whatever links the tree has.
+		info.path = confinedPath(root_, path);
 		info.displayPath = displayFor(root_, path);
 		info.fileMissing = !checkFile(info.path);
 	} else {

@@ -6,6 +6,7 @@
 #include <fnmatch.h>
 #include <variant>
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 

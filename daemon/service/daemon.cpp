@@ -1,6 +1,7 @@
 // The daemon: the boot planner's steps fed to one load run, served by one event loop.
 #include "service/daemon.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "report/daemon_report.h"
 #include "report/notify.h"

@@ -2,6 +2,7 @@
 #include "service/instance_record.h"
 
 #include "base/handles.h"
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "config/conf_files.h"
 #include "service/reload_record.h"

@@ -3,6 +3,7 @@
 #include "system/initramfs.h"
 
 #include "base/archive_handle.h"
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 

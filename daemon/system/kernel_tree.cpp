@@ -1,6 +1,7 @@
 // Locating the module tree of a kernel version under a root.
 #include "system/kernel_tree.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 

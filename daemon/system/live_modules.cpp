@@ -1,6 +1,7 @@
 // Reading /proc/modules under a root.
 #include "system/live_modules.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 
 #include <fstream>

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <sys/utsname.h>
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "base/words.h"
 #include "system/architecture.h"

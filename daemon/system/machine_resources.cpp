@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 

@@ -1,6 +1,7 @@
 // Readers of /sys/module, a device's modalias and /lib/firmware under a root.
 #include "system/module_facts.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 #include "system/live_modules.h"

@@ -1,6 +1,7 @@
 // kernel.modules_disabled under a root.
 #include "system/modules_disabled.h"
 
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 

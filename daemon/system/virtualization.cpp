@@ -11,6 +11,7 @@
 #endif
 
 #include "base/handles.h"
+#include "base/rooted_path.h"
 #include "base/strings.h"
 #include "system/fact_files.h"
 
@@ -124,7 +125,7 @@ std::string vmFromDmi(std::string_view root)
 	for (std::string_view file :
 	     {"product_name", "sys_vendor", "board_vendor", "bios_vendor", "product_version"}) {
 		auto line =
-			readFactLine(rootedPath(root, "/sys/class/dmi/id/") + std::string(file));
+			readFactLine(rootedPath(root, "/sys/class/dmi/id/" + std::string(file)));
 		if (!line)
 			continue;
 		for (const VendorId &v : kDmiVendors)

@@ -13,6 +13,7 @@
 
 #include "base/handles.h"
 #include "base/read_to_end.h"
+#include "base/rooted_path.h"
 #include "base/strings.h"
 
 namespace modloadd {

@@ -3,6 +3,7 @@
 #include "tree_support.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -345,4 +346,74 @@ TEST_CASE("given modules_disabled=1 under the root, plan should warn that nothin
 
 	root.dir.write("proc/sys/kernel/modules_disabled", "0\n");
 	CHECK(root.planJson("")["warnings"].empty());
+}
+
+TEST_CASE("given links in the root that point out of it, plan should read the root's files only, "
+	  "never the host's")
+{
+	// Stands for the host's files: the names in them must never reach the plan.
+	TempDir host;
+	host.write("/secret", "fx_host_secret\n");
+	host.write("/modprobe.conf", "blacklist fx_chain_c\n");
+	host.write("/conf.d/x.conf", "fx_host_dir\n");
+	Root root;
+	std::string climb = "../../../../../../../../../../../../../../..";
+	// By the host's absolute path: inside the image, the same path is the image's own file.
+	root.dir.symlink(host.path("/secret"), "etc/modules-load.d/abs.conf");
+	root.dir.write(host.path("/secret"), "fx_chain_a\n");
+	// By climbing: ".." stops at the root.
+	root.dir.symlink(climb + host.path("/secret"), "etc/modules-load.d/rel.conf");
+	root.dir.symlink(climb + host.path("/modprobe.conf"), "etc/modprobe.d/evil.conf");
+	// A directory on the way.
+	root.dir.symlink(climb + host.path("/conf.d"), "run/modules-load.d");
+	root.dir.write("etc/modules-load.d/own.conf", "fx_chain_c\n");
+	// A rule whose condition names a link out of the root: the host's file is not the root's.
+	host.write("/only-on-host", "x\n");
+	root.dir.symlink(climb + host.path("/only-on-host"), "etc/hostlink");
+	root.dir.write("etc/modloadd/rules.d/10-link.rules",
+		       "[Match]\nConditionPathExists=/etc/hostlink\n[Load]\nModules=fx_soft\n");
+
+	int status = 0;
+	std::string out = root.plan("", status);
+	INFO(out);
+	CHECK(status == 0);
+	CHECK_FALSE(contains(out, "fx_host_secret"));
+	CHECK_FALSE(contains(out, "fx_host_dir"));
+	nlohmann::json plan = root.planJson("");
+	CHECK(moduleNamed(plan, "fx_chain_a")); // abs.conf: the image's file at that path
+	// Not blacklisted by the host's modprobe.d file: loaded.
+	const nlohmann::json *c = moduleNamed(plan, "fx_chain_c");
+	REQUIRE(c);
+	CHECK((*c)["action"] == "insert");
+	CHECK_FALSE(moduleNamed(plan, "fx_soft"));
+	const nlohmann::json *rule = ruleNamed(plan, "10-link");
+	REQUIRE(rule);
+	CHECK((*rule)["fires"] == false);
+}
+
+TEST_CASE("given a module file that is a link out of the root, plan should take it as missing, not "
+	  "the host's file")
+{
+	TempDir host;
+	Root root;
+	std::string version = root.ownModules();
+	std::string file = version + "/kernel/drivers/fixture/fx_chain_c.ko";
+	// The host has the very file; the image's link names it by its host path.
+	host.write("/fx_chain_c.ko", readFile(file));
+	REQUIRE(std::filesystem::remove(file));
+	std::filesystem::create_symlink(host.path("/fx_chain_c.ko"), file);
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	nlohmann::json plan = root.planJson("");
+	const nlohmann::json *c = moduleNamed(plan, "fx_chain_c");
+	REQUIRE(c);
+	CHECK((*c)["action"] == "missing");
+
+	// The same link made relative to the root resolves inside it: the file is the image's.
+	root.dir.write("/elsewhere/fx_chain_c.ko", readFile(host.path("/fx_chain_c.ko")));
+	std::filesystem::remove(file);
+	std::filesystem::create_symlink("/elsewhere/fx_chain_c.ko", file);
+	nlohmann::json replanned = root.planJson("");
+	const nlohmann::json *again = moduleNamed(replanned, "fx_chain_c");
+	REQUIRE(again);
+	CHECK((*again)["action"] == "insert");
 }

@@ -37,7 +37,10 @@ struct Debian {
 			abort();
 		}
 		tree = *t;
-		auto opened = ModuleIndex::open(emptyConfig.root(), tree);
+		// The tree's root holds a kernel package's files and no modprobe.d, as emptyConfig
+		// gives modprobe none: the module files must be in the root the index confines
+		// them to.
+		auto opened = ModuleIndex::open(root, tree);
 		if (!opened) {
 			fmt::print(stderr, "{}\n", opened.error().message);
 			abort();

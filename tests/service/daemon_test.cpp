@@ -518,8 +518,13 @@ TEST_CASE("given a receive buffer that overflows, we should rescan sysfs and mis
 	REQUIRE(geteuid() == 0); // see above
 	auto [devpath, modalias] = realDevice();
 	Root root;
-	// The root's sysfs is the machine's: the rescan walks the real devices.
-	root.dir.symlink("/sys", "sys");
+	// The real device, copied into the root's sysfs (a root's links stay inside it, so /sys
+	// itself cannot be linked in): the rescan walks the root, the uevents are the machine's.
+	for (const char *file : {"uevent", "modalias"})
+		root.dir.write("sys" + devpath + "/" + file,
+			       readFile("/sys" + devpath + "/" + file));
+	root.dir.symlink(std::filesystem::read_symlink("/sys" + devpath + "/subsystem").string(),
+			 "sys" + devpath + "/subsystem");
 	root.dir.write("etc/modprobe.d/test.conf", "alias " + modalias + " fx_chain_a\n");
 	root.dir.write("etc/modloadd.conf", "[Devices]\nColdplug=no\nReceiveBuffer=64K\n");
 	std::string log = root.dir.root() + "/daemon.log";

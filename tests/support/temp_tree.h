@@ -34,7 +34,15 @@ public:
 
 	const std::string &root() const { return root_; }
 	// An absolute path inside the tree: path("/etc/x") is ROOT/etc/x.
-	std::string path(std::string_view p) const { return rootedPath(root_, p); }
+	// Joined as text: a link on the way is not followed (the daemon's rootedPath() would).
+	std::string path(std::string_view p) const
+	{
+		std::string out = root_;
+		if (p.empty() || p.front() != '/')
+			out += '/';
+		out += p;
+		return out;
+	}
 
 	// Write `content` at `p`, creating parent directories.
 	void write(std::string_view p, std::string_view content) const

@@ -74,13 +74,19 @@ const std::string &fixtureRoot()
 
 FixtureRoot::FixtureRoot()
 {
+	// Hard links, not a link to the fixture's directory: a root's links resolve inside it.
 	fs::create_directories(dir.root() + "/lib");
-	fs::create_directory_symlink(fixtureRoot() + "/lib/modules", dir.root() + "/lib/modules");
+	int status = 0;
+	std::string log = capture(
+		fmt::format("cp -al '{}/lib/modules' '{}/lib/' 2>&1", fixtureRoot(), dir.root()),
+		status);
+	INFO(log);
+	REQUIRE(status == 0);
 }
 
 std::string FixtureRoot::ownModules() const
 {
-	fs::remove(dir.root() + "/lib/modules");
+	fs::remove_all(dir.root() + "/lib/modules");
 	int status = 0;
 	std::string log = capture(
 		fmt::format("cp -a '{}/lib/modules' '{}/lib/' 2>&1", fixtureRoot(), dir.root()),

@@ -21,26 +21,35 @@ bool test(const Condition &c, MachineFacts &facts, const DeviceSet &devices)
 	return raw != c.negate;
 }
 
+// The | conditions a reason names; the rest are counted, so that a rule with thousands of them
+// still gives a reason of one short line.
+constexpr size_t kTriggersNamed = 3;
+
 } // namespace
 
 RuleVerdict evaluateRule(const Rule &rule, MachineFacts &facts, const DeviceSet &devices)
 {
 	bool anyTrigger = false, triggered = false;
 	std::string triggers;
+	size_t tested = 0;
 	for (const Condition &c : rule.conditions) {
 		if (c.trigger) {
 			anyTrigger = true;
 			if (!triggered) {
 				triggered = test(c, facts, devices);
-				triggers += (triggers.empty() ? "" : ", ") + asWritten(c);
+				if (tested++ < kTriggersNamed)
+					triggers += (triggers.empty() ? "" : ", ") + asWritten(c);
 			}
 			continue;
 		}
 		if (!test(c, facts, devices))
 			return {false, asWritten(c)};
 	}
-	if (anyTrigger && !triggered)
+	if (anyTrigger && !triggered) {
+		if (tested > kTriggersNamed)
+			triggers += fmt::format(" and {} more", tested - kTriggersNamed);
 		return {false, fmt::format("none of the | conditions held ({})", triggers)};
+	}
 	return {true, {}};
 }
 

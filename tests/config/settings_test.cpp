@@ -74,6 +74,27 @@ TEST_CASE("given a NUL byte in a value, we should skip the line with its file an
 	CHECK(s.workers == 3);
 }
 
+TEST_CASE("given 64 KiB lines, we should report each with its line, short, and apply the rest",
+	  "[settings]")
+{
+	Settings s;
+	Diagnostics diags;
+	std::string huge(64 * 1024, '9');
+	applySettingsText(s,
+			  "[Load]\nWorkers=" + huge + "\nInsertTimeoutSec=7\n[" + huge +
+				  "]\nX=1\n" + huge + "\n[Devices]\nDenyModules=" + huge + "\n",
+			  "/etc/modloadd.conf", diags);
+	CHECK(s.workers == Settings().workers);
+	CHECK(s.insertTimeoutSec == 7);
+	REQUIRE(diags.size() >= 3);
+	for (const Diagnostic &d : diags) {
+		INFO(d.line << ": " << d.message.substr(0, 200));
+		CHECK(d.file == "/etc/modloadd.conf");
+		CHECK(d.message.size() < 1024); // the value is cut in the message
+	}
+	CHECK(diags[0].line == 2);
+}
+
 TEST_CASE("given the other enum values, we should accept those too", "[settings]")
 {
 	Settings s;

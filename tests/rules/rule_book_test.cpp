@@ -143,3 +143,37 @@ TEST_CASE("given names, aliases and globs, we should request what is installed, 
 	CHECK(notices[1].message ==
 	      "Rule 'lvs': no installed module matches 'nomatch_*', nothing to load for it");
 }
+
+TEST_CASE("given a rule with 10,000 conditions, we should test every one and name the one that "
+	  "fails")
+{
+	TempTree t;
+	t.write("/etc/present", "x");
+	DeviceSet none;
+	MachineFacts facts(t.root());
+	std::string match;
+	for (int i = 0; i < 10000; i++)
+		match += "ConditionPathExists=/etc/present\n";
+	Rule all = ruleFrom("many", "[Match]\n" + match + "[Load]\nModules=a\n");
+	REQUIRE(all.conditions.size() == 10000);
+	CHECK(evaluateRule(all, facts, none).holds);
+
+	// The last one fails: every one before it was tested.
+	Rule last =
+		ruleFrom("last", "[Match]\n" + match +
+					 "ConditionPathExists=/etc/absent\n[Load]\nModules=a\n");
+	RuleVerdict v = evaluateRule(last, facts, none);
+	CHECK_FALSE(v.holds);
+	CHECK(v.why == "ConditionPathExists=/etc/absent");
+
+	// 10,000 triggers, none of which holds: the reason stays one line of bounded size.
+	std::string triggers;
+	for (int i = 0; i < 10000; i++)
+		triggers += "ConditionPathExists=|/etc/absent" + std::to_string(i) + "\n";
+	Rule none10k = ruleFrom("triggers", "[Match]\n" + triggers + "[Load]\nModules=a\n");
+	RuleVerdict n = evaluateRule(none10k, facts, none);
+	CHECK_FALSE(n.holds);
+	CHECK(n.why == "none of the | conditions held (ConditionPathExists=|/etc/absent0, "
+		       "ConditionPathExists=|/etc/absent1, ConditionPathExists=|/etc/absent2 and "
+		       "9997 more)");
+}

@@ -166,3 +166,33 @@ TEST_CASE("given rules.d in several directories, we should keep the good rules i
 	CHECK(diags[0].line == 3);
 	CHECK(diags[1].message == "Rule '20-broken' skipped: it has errors");
 }
+
+TEST_CASE("given a 64 KiB line, we should take it or refuse it with its line, never cut it short")
+{
+	Rule rule;
+	Diagnostics diags;
+	// A description of 64 KiB is text: kept whole.
+	std::string description(64 * 1024, 'd');
+	REQUIRE(parseRule("[Rule]\nDescription=" + description + "\n[Load]\nModules=a\n",
+			  "/etc/modloadd/rules.d/long.rules", rule, diags));
+	CHECK(rule.description == description);
+
+	// A module name of 64 KiB is no name libkmod can take: the rule is refused at that line.
+	Rule named;
+	Diagnostics nameDiags;
+	CHECK_FALSE(parseRule("[Load]\nModules=" + std::string(64 * 1024, 'm') + "\n",
+			      "/etc/modloadd/rules.d/long.rules", named, nameDiags));
+	INFO(messages(nameDiags));
+	REQUIRE(nameDiags.size() == 1);
+	CHECK(nameDiags[0].line == 2);
+
+	// A path of 64 KiB in a condition is no path (past PATH_MAX): refused at its line.
+	Rule path;
+	Diagnostics pathDiags;
+	CHECK_FALSE(parseRule("[Match]\nConditionPathExists=/" + std::string(64 * 1024, 'p') +
+				      "\n[Load]\nModules=a\n",
+			      "/etc/modloadd/rules.d/long.rules", path, pathDiags));
+	REQUIRE(pathDiags.size() == 1);
+	CHECK(pathDiags[0].line == 2);
+	CHECK(pathDiags[0].message.size() < 1024); // the value is cut in the message, not whole
+}

@@ -568,3 +568,39 @@ TEST_CASE("given strings no kernel would announce, we should refuse each", "[val
 	CHECK(validModalias("a[b[c]d")); // libkmod reads '[' inside an expression as a char
 	CHECK(validModalias("[]"));	 // an empty expression: balanced
 }
+
+TEST_CASE("given hostile sizes, we should refuse what libkmod cannot take and keep the rest whole",
+	  "[uevent]")
+{
+	// 10,000 '[': longer than any lookup key, and not a bracket expression libkmod accepts.
+	checkRefused(platformWith("MODALIAS", "dmi:" + std::string(10000, '[')),
+		     UeventDrop::BadModalias);
+	// Within the length, unbalanced: refused too.
+	checkRefused(platformWith("MODALIAS", "dmi:" + std::string(4000, '[')),
+		     UeventDrop::BadModalias);
+
+	// 1,000 variables: every one kept, in order, and the fields still found.
+	std::vector<std::string> fields = {"add@/devices/platform/pcspkr", "ACTION=add",
+					   "DEVPATH=/devices/platform/pcspkr",
+					   "SUBSYSTEM=platform"};
+	for (int i = 0; i < 1000; i++)
+		fields.push_back("VAR" + std::to_string(i) + "=value" + std::to_string(i));
+	fields.push_back("MODALIAS=platform:pcspkr");
+	fields.push_back("SEQNUM=821");
+	UeventDrop drop;
+	std::string why;
+	auto e = parseKernel(kernelMessage(fields), drop, why);
+	INFO(why);
+	REQUIRE(e);
+	CHECK(e->properties.size() == 1005);
+	CHECK(e->modalias == "platform:pcspkr");
+	CHECK(e->seqnum == 821);
+	REQUIRE(e->property("VAR999"));
+	CHECK(*e->property("VAR999") == "value999");
+
+	// The same 1,000 behind udev's header.
+	std::string message = kernelMessage(fields);
+	auto u = parseUdev(udevMessage(propertiesOf(message)), drop, why);
+	REQUIRE(u);
+	CHECK(u->properties.size() == 1005);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of modloadd: installs what it needs, builds (warnings fatal), fetches the
-# Debian cloud kernel's module tree for the module-tree tests, runs the meson test suites, then
+# Debian cloud kernel's module tree for the module-tree tests, runs the meson test suites, runs
+# every suite but the VM's once more built with AddressSanitizer and UBSan (build-sanitize), then
 # builds once more as a packager would (--buildtype=release, the project's defaults), and ends
 # with "N passed, N failed".
 set -euo pipefail
@@ -18,6 +19,28 @@ echo "==> running tests" >&2
 status=0
 meson test -C build --print-errorlogs --num-processes 2 "$@" || status=$?
 
+# The unit, module-tree and other host suites again, built with ASan and UBSan: a report from
+# either fails the test that made it (meson runs the tests with halt_on_error=1 and
+# abort_on_error=1). --buildtype=debug (-O0) builds faster; the VM suite is left out (its guest
+# runs the ordinary build, and TCG is slow enough).
+echo "==> building with ASan and UBSan into build-sanitize and running the host suites" >&2
+sanitize=OK
+rm -f build-sanitize/meson-logs/testlog.json # a log of an earlier run is not this run's
+if [ ! -f build-sanitize/build.ninja ]; then
+	meson setup --werror --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+		build-sanitize >&2 || sanitize=FAIL
+fi
+if [ "$sanitize" = OK ]; then
+	ninja -C build-sanitize >&2 || sanitize=FAIL
+fi
+if [ "$sanitize" = OK ]; then
+	meson test -C build-sanitize --print-errorlogs --num-processes 2 --no-suite vm "$@" ||
+		status=$?
+else
+	status=1
+fi
+echo "sanitize-build: $sanitize" >&2
+
 # The build a packager or user picks: release, warnings not fatal (the defaults). It must build.
 # The tests were built above with the same sources; here the daemon, modloadctl and the
 # benchmarks are built with the release flags (-O3), where GCC 12 warns inside fmt's headers.
@@ -32,15 +55,19 @@ fi
 echo "release-build: $release" >&2
 [ "$release" = OK ] || status=1
 
-# meson's own summary is not what CI reads: count results from its JSON log, and the release
-# build as one more result.
-python3 - build/meson-logs/testlog.json "$release" <<'PY'
-import json, sys
+# meson's own summary is not what CI reads: count results from its JSON logs (each sanitized
+# test counts as one more test), and the sanitizer and release builds as one more result each.
+python3 - "$release" "$sanitize" build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json <<'PY'
+import json, os, sys
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    key = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
-    counts[key] += 1
+for log in sys.argv[3:]:
+    if not os.path.exists(log):
+        continue
+    for line in open(log):
+        r = json.loads(line)["result"]
+        key = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
+        counts[key] += 1
+counts[sys.argv[1]] += 1
 counts[sys.argv[2]] += 1
 print(f"{counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
 PY

@@ -211,7 +211,10 @@ int explain(const Options &opts)
 		fmt::print(stderr, "modloadctl: {}\n", index.error().message);
 		return 1;
 	}
-	auto ex = explainQuery(*index, opts.query);
+	// Its own problems are verify's to report; explain only needs DenyModules=.
+	Diagnostics settingsDiags;
+	Settings settings = readSettings(opts.inputs.root, settingsDiags);
+	auto ex = explainQuery(*index, opts.query, settings.denyModules);
 	if (!ex) {
 		fmt::print(stderr, "modloadctl: {}\n", ex.error().message);
 		return 1;

@@ -128,6 +128,14 @@ std::string explainText(const Explanation &ex)
 				   i.blacklisted ? "yes (an alias does not load it; its name does)"
 						 : "no");
 		out += fmt::format("  options: {}\n", i.options.empty() ? "none" : i.options);
+		if (m.deniedForDevices)
+			out += fmt::format(
+				"  for devices: denied by [Devices] DenyModules={}: a device "
+				"does not load it; modules-load.d, the command line and "
+				"rules still do\n",
+				m.deniedForDevices->describe());
+		else
+			out += "  for devices: loaded when a device asks for it\n";
 		liveText(m, ex.kernel, out);
 		out += fmt::format("  taint: {}\n", taintWords(m));
 		if (m.firmware.empty())
@@ -164,6 +172,11 @@ std::string explainJson(const Explanation &ex)
 		j["softdeps"] = {{"pre", i.softPre}, {"post", i.softPost}};
 		j["blacklisted"] = i.blacklisted;
 		j["options"] = i.options;
+		j["denied_for_devices"] = m.deniedForDevices
+						  ? Json{{"glob", m.deniedForDevices->glob},
+							 {"file", m.deniedForDevices->file},
+							 {"line", m.deniedForDevices->line}}
+						  : Json(nullptr);
 		j["taint"] = {{"in_tree", m.inTree},
 			      {"signed", m.isSigned},
 			      {"live", m.live ? orNull(m.liveTaint) : Json(nullptr)}};

@@ -79,7 +79,8 @@ std::vector<FirmwareFile> moduleFirmware(ModuleIndex &index, const std::string &
 	return m.firmware;
 }
 
-Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query)
+Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query,
+				 const std::vector<DenyGlob> &deny)
 {
 	Explanation ex;
 	ex.query = query;
@@ -117,6 +118,8 @@ Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query)
 		m.info = *info;
 		std::vector<std::string> aliases;
 		readModinfo(index, name, m, aliases);
+		if (const DenyGlob *d = findDenyGlob(deny, name))
+			m.deniedForDevices = *d;
 		if (ex.kind != QueryKind::Name) {
 			for (const std::string &a : aliases)
 				if (fnmatch(a.c_str(), ex.lookedUp.c_str(), 0) == 0)

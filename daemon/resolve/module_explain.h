@@ -3,6 +3,7 @@
 
 #include "base/request.h"
 #include "base/result.h"
+#include "config/settings.h"
 #include "resolve/initramfs_copy.h"
 #include "resolve/module_copies.h"
 #include "resolve/module_index.h"
@@ -34,6 +35,8 @@ struct ModuleExplanation {
 	bool isSigned = false;			   // modinfo has a signer
 	std::vector<FirmwareFile> firmware;
 	std::optional<InitramfsCopy> initramfs; // nullopt: no initramfs image for the kernel
+	// The [Devices] DenyModules= glob that keeps devices from loading it; nullopt: none does.
+	std::optional<DenyGlob> deniedForDevices;
 };
 
 enum class QueryKind { Name, Alias, Modalias, Devpath };
@@ -53,8 +56,9 @@ struct Explanation {
 std::vector<FirmwareFile> moduleFirmware(ModuleIndex &index, const std::string &module);
 
 // Explains QUERY (a module name, an alias, a modalias, or a device path starting with '/')
-// over INDEX's root and tree. An Error when a device has no modalias or the lookup failed; no
-// modules when nothing matches.
-Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query);
+// over INDEX's root and tree, with DENY, the [Devices] DenyModules= globs in force. An Error when
+// a device has no modalias or the lookup failed; no modules when nothing matches.
+Result<Explanation> explainQuery(ModuleIndex &index, std::string_view query,
+				 const std::vector<DenyGlob> &deny);
 
 } // namespace modloadd

@@ -135,9 +135,10 @@ TEST_CASE("given a module name, explain should give the file modinfo -n finds an
 	REQUIRE(doc["modules"].is_array());
 	REQUIRE(doc["modules"].size() == 1);
 	const json &m = doc["modules"][0];
-	for (const char *key : {"name", "path", "candidates", "builtin", "live", "srcversion",
-				"live_srcversion", "live_matches_file", "dependencies", "softdeps",
-				"blacklisted", "options", "firmware", "initramfs"})
+	for (const char *key :
+	     {"name", "path", "candidates", "builtin", "live", "srcversion", "live_srcversion",
+	      "live_matches_file", "dependencies", "softdeps", "blacklisted", "options",
+	      "denied_for_devices", "firmware", "initramfs"})
 		CHECK(m.contains(key));
 	CHECK(m["name"] == "fx_soft");
 	CHECK(root.dir.root() + m["path"].get<std::string>() == root.modinfoPath("fx_soft"));
@@ -156,8 +157,32 @@ TEST_CASE("given a module name, explain should give the file modinfo -n finds an
 	CHECK(m["softdeps"]["post"] == json::array({"fx_soft_post"}));
 	CHECK(m["blacklisted"] == false);
 	CHECK(m["options"] == "");
+	CHECK(m["denied_for_devices"].is_null());
 	CHECK(m["firmware"] == json::array());
 	CHECK(m["initramfs"].is_null());
+}
+
+TEST_CASE("given [Devices] DenyModules=, explain should name the glob that keeps devices from "
+	  "loading the module, and where it is written")
+{
+	Root root;
+	root.dir.write("etc/modloadd.conf",
+		       "[Devices]\nDenyModules=fx_nothing\nDenyModules=fx_s*\n");
+	json doc = root.explainJson("fx_soft");
+	const json &m = doc["modules"][0];
+	REQUIRE(m["denied_for_devices"].is_object());
+	CHECK(m["denied_for_devices"]["glob"] == "fx_s*");
+	CHECK(m["denied_for_devices"]["file"] == "/etc/modloadd.conf");
+	CHECK(m["denied_for_devices"]["line"] == 3);
+	int status = 0;
+	std::string text = root.explain("fx_soft", status);
+	CHECK(status == 0);
+	CHECK(contains(text, "for devices: denied by [Devices] DenyModules=fx_s* "
+			     "(/etc/modloadd.conf:3)"));
+	// A module no glob matches is loaded when a device asks.
+	CHECK(root.explainJson("fx_blk_victim")["modules"][0]["denied_for_devices"].is_null());
+	CHECK(contains(root.explain("fx_blk_victim", status),
+		       "for devices: loaded when a device asks for it"));
 }
 
 TEST_CASE("given blacklist and options in modprobe.d, explain should show them in force")

@@ -20,9 +20,9 @@ status=0
 meson test -C build --print-errorlogs --num-processes 2 "$@" || status=$?
 
 # The unit, module-tree and other host suites again, built with ASan and UBSan: a report from
-# either fails the test that made it (meson runs the tests with halt_on_error=1 and
-# abort_on_error=1). --buildtype=debug (-O0) builds faster; the VM suite is left out (its guest
-# runs the ordinary build, and TCG is slow enough).
+# either fails the test that made it (ASan stops at its first report; UBSan only prints unless
+# told halt_on_error=1). --buildtype=debug (-O0) builds faster; the VM suite is left out (its
+# guest runs the ordinary build, and TCG is slow enough).
 echo "==> building with ASan and UBSan into build-sanitize and running the host suites" >&2
 sanitize=OK
 rm -f build-sanitize/meson-logs/testlog.json # a log of an earlier run is not this run's
@@ -34,7 +34,9 @@ if [ "$sanitize" = OK ]; then
 	ninja -C build-sanitize >&2 || sanitize=FAIL
 fi
 if [ "$sanitize" = OK ]; then
-	meson test -C build-sanitize --print-errorlogs --num-processes 2 --no-suite vm "$@" ||
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+		meson test -C build-sanitize --print-errorlogs --num-processes 2 --no-suite vm "$@" ||
 		status=$?
 else
 	status=1

@@ -229,8 +229,14 @@ int explain(const Options &opts)
 }
 
 // Exit 0 without findings, 1 with findings, 2 when the tree cannot be examined.
-int doctor(const Options &opts)
+int doctor(Options opts)
 {
+	// As the daemon would load: its install commands and DenyModules= (verify reports the
+	// file's own problems).
+	Diagnostics diags;
+	Settings settings = readSettings(opts.inputs.root, diags);
+	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
+	opts.inputs.denyModules = settings.denyModules;
 	auto report = runDoctor(opts.inputs);
 	if (!report) {
 		fmt::print(stderr, "modloadctl: {}\n", report.error().message);

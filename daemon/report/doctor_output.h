@@ -16,7 +16,7 @@ enum class Severity {
 // One problem: what is wrong with which module, why it matters, and what fixes it.
 struct Finding {
 	// depmod-stale, missing-module, blacklisted-listed, shadowed-copy, live-differs,
-	// initramfs-differs, firmware-missing, takeover-partial
+	// initramfs-differs, firmware-missing, takeover-partial, denied-device
 	std::string id;
 	std::string module; // empty when it concerns no one module
 	Severity severity = Severity::Warning;

@@ -161,6 +161,31 @@ void takeoverFindings(const TakeoverState &t, std::vector<Finding> &out)
 	}
 }
 
+// denied-device: a device present asks for a module that [Devices] DenyModules= keeps from
+// loading for devices. Meant, often (a list trimmed for this machine is the advice), but
+// the device then has no driver: a note naming the glob and the way back.
+void deniedFindings(const ModuleGraph &devices, const ModuleGraph &configured,
+		    std::vector<Finding> &out)
+{
+	std::set<std::string> loaded; // a person's list loads it anyway
+	for (const PlannedModule &m : configured.modules)
+		loaded.insert(m.name);
+	for (const PlannedModule &m : devices.modules) {
+		if (m.deniedBy.empty() || loaded.contains(m.name))
+			continue;
+		std::vector<std::string> asking;
+		for (const DeviceRef &d : m.devices)
+			asking.push_back(fmt::format("{} ({})", d.devpath, d.modalias));
+		out.push_back({"denied-device", m.name, Severity::Info,
+			       fmt::format("{} is what {} of this machine asks for, and [Devices] "
+					   "DenyModules={} denies it: the device has no driver",
+					   m.name, fmt::join(asking, ", "), m.deniedBy),
+			       fmt::format("if the device must work, drop the glob from "
+					   "modloadd.conf, or list {} in /etc/modules-load.d/",
+					   m.name)});
+	}
+}
+
 int rank(Severity s)
 {
 	return static_cast<int>(s);
@@ -176,12 +201,13 @@ Result<DoctorReport> runDoctor(const BootInputs &inputs)
 	DoctorReport report;
 	report.kernel = planner->tree().version;
 	// The devices under the root, for the rules' device conditions; their own modules are
-	// the kernel's to ask for, not the configuration's.
+	// the kernel's to ask for, not the configuration's, but for what DenyModules= holds back.
 	std::vector<Request> ignored;
 	for (const Uevent &device : scanDevices(inputs.root))
 		planner->takeDevice(device, ignored);
 	std::vector<RuleOutcome> rules = planner->ruleVerdicts();
 	ModuleGraph graph = planner->resolver().graph(configuredRequests(*planner, rules));
+	deniedFindings(planner->resolver().graph(ignored), graph, report.findings);
 	configFindings(graph, planner->tree(), report.findings);
 	ruleFindings(planner->resolver().index(), rules, report.findings);
 	std::vector<std::string> concerned;

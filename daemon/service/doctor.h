@@ -14,7 +14,8 @@ namespace modloadd {
 
 // Every check over INPUTS' root and kernel: the configuration (missing-module,
 // blacklisted-listed for the command line, modules-load.d and the rules, each rule tested as
-// `plan` tests it; takeover-partial) and the module tree (see doctorModuleFindings()).
+// `plan` tests it; takeover-partial; denied-device for the devices under the root) and the
+// module tree (see doctorModuleFindings()).
 // An Error when there is no module tree for the kernel or its index will not open.
 Result<DoctorReport> runDoctor(const BootInputs &inputs);
 

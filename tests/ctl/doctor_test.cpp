@@ -364,6 +364,29 @@ TEST_CASE("given modloadd enabled beside another loader, doctor should report "
 	}
 }
 
+TEST_CASE("given a device whose driver [Devices] DenyModules= denies, doctor should report "
+	  "denied-device, unless a person's list loads it")
+{
+	Root root;
+	const std::string devpath = "/devices/pci0000:00/0000:00:03.0";
+	const std::string modalias = "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00";
+	root.addDevice(devpath, "pci", "MODALIAS=" + modalias + "\n");
+	CHECK(root.with("denied-device").empty()); // nothing denied: the device gets fx_alias
+
+	root.dir.write("etc/modloadd.conf", "[Devices]\nDenyModules=fx_al*\n");
+	auto found = root.with("denied-device");
+	REQUIRE(found.size() == 1);
+	CHECK(found[0]["module"] == "fx_alias");
+	CHECK(found[0]["severity"] == "info");
+	CHECK(contains(found[0]["message"], devpath + " (" + modalias + ")"));
+	CHECK(contains(found[0]["message"], "DenyModules=fx_al* (/etc/modloadd.conf:2)"));
+	CHECK(contains(found[0]["fix"], "fx_alias"));
+
+	// Listed by a person: loaded anyway, nothing to say.
+	root.dir.write("etc/modules-load.d/site.conf", "fx_alias\n");
+	CHECK(root.with("denied-device").empty());
+}
+
 TEST_CASE("given bad usage or no module tree, doctor should exit 2 with a message")
 {
 	Root root;

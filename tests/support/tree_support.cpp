@@ -72,27 +72,32 @@ const std::string &fixtureRoot()
 	return root;
 }
 
-FixtureRoot::FixtureRoot()
+namespace {
+
+// The fixture tree's lib/modules copied into ROOT/lib with `cp FLAGS`.
+void copyFixtureModules(const std::string &root, const char *flags)
 {
-	// Hard links, not a link to the fixture's directory: a root's links resolve inside it.
-	fs::create_directories(dir.root() + "/lib");
+	fs::create_directories(root + "/lib");
 	int status = 0;
 	std::string log = capture(
-		fmt::format("cp -al '{}/lib/modules' '{}/lib/' 2>&1", fixtureRoot(), dir.root()),
+		fmt::format("cp {} '{}/lib/modules' '{}/lib/' 2>&1", flags, fixtureRoot(), root),
 		status);
 	INFO(log);
 	REQUIRE(status == 0);
 }
 
+} // namespace
+
+FixtureRoot::FixtureRoot()
+{
+	// Hard links, not a link to the fixture's directory: a root's links resolve inside it.
+	copyFixtureModules(dir.root(), "-al");
+}
+
 std::string FixtureRoot::ownModules() const
 {
 	fs::remove_all(dir.root() + "/lib/modules");
-	int status = 0;
-	std::string log = capture(
-		fmt::format("cp -a '{}/lib/modules' '{}/lib/' 2>&1", fixtureRoot(), dir.root()),
-		status);
-	INFO(log);
-	REQUIRE(status == 0);
+	copyFixtureModules(dir.root(), "-a"); // files of its own, to change
 	return fmt::format("{}/lib/modules/{}", dir.root(), kFixtureKernel);
 }
 

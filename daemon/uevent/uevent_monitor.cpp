@@ -16,6 +16,12 @@ namespace {
 constexpr uint32_t kKernelGroup = 1;
 constexpr uint32_t kUdevGroup = 2;
 
+// The bit of SOURCE's group in a netlink address (sockaddr_nl.nl_groups).
+uint32_t groupMask(UeventSource source)
+{
+	return 1u << ((source == UeventSource::Kernel ? kKernelGroup : kUdevGroup) - 1);
+}
+
 int setIntOption(int fd, int option, int value)
 {
 	if (::setsockopt(fd, SOL_SOCKET, option, &value, sizeof(value)) < 0)
@@ -127,20 +133,26 @@ bool UeventMonitor::drain(const std::function<void(Uevent &&)> &onEvent)
 			continue;
 		}
 		const ucred *cred = findCredentials(msg);
-		bool fromKernelAddress = msg.msg_namelen == sizeof(sender) &&
-					 sender.nl_family == AF_NETLINK && sender.nl_pid == 0;
+		bool addressed =
+			msg.msg_namelen == sizeof(sender) && sender.nl_family == AF_NETLINK;
+		// The kernel says where a datagram went: the group's bit for one sent to the
+		// group, nothing for one sent to our port alone.
+		bool toGroup = addressed && sender.nl_groups == groupMask(source_);
+		bool fromKernelAddress = addressed && sender.nl_pid == 0;
 		// Anyone may send to our port or, with CAP_NET_ADMIN, to the group: only the
-		// kernel's address (port 0) is trusted on group 1. udevd has a port of its own,
-		// so on group 2 the credentials are what count.
-		bool trusted = cred && cred->uid == 0 &&
+		// kernel's address (port 0) is trusted on group 1. udevd has a port of its own and
+		// sends to its group, never to one listener: on group 2, root's messages to the
+		// group are what count.
+		bool trusted = cred && cred->uid == 0 && toGroup &&
 			       (source_ == UeventSource::Udev || fromKernelAddress);
 		if (!trusted) {
 			counters_.spoofed++;
 			reject(UeventRejection::Spoofed, [&] {
-				return cred ? fmt::format("sender port {}, uid {}", sender.nl_pid,
-							  cred->uid)
-					    : fmt::format("sender port {}, no credentials",
-							  sender.nl_pid);
+				std::string to = toGroup ? "" : ", to this socket alone";
+				return cred ? fmt::format("sender port {}, uid {}{}", sender.nl_pid,
+							  cred->uid, to)
+					    : fmt::format("sender port {}, no credentials{}",
+							  sender.nl_pid, to);
 			});
 			continue;
 		}

@@ -22,9 +22,11 @@ struct UeventCounters {
 	uint64_t malformed = 0;	  // parse failures
 	uint64_t badModalias = 0; // MODALIAS refused by validModalias()
 	uint64_t truncated = 0;	  // MSG_TRUNC
-	uint64_t spoofed = 0;	  // wrong sender: nl_pid != 0 (kernel group) or no/non-root creds
-	uint64_t overflows = 0;	  // ENOBUFS: the kernel dropped messages for us
-	uint64_t readErrors = 0;  // recvmsg failed otherwise (the socket is left for the next poll)
+	// wrong sender: nl_pid != 0 (kernel group), no or non-root creds, or sent to our port
+	// rather than to the group
+	uint64_t spoofed = 0;
+	uint64_t overflows = 0;	 // ENOBUFS: the kernel dropped messages for us
+	uint64_t readErrors = 0; // recvmsg failed otherwise (the socket is left for the next poll)
 };
 
 // A datagram refused by drain(), for debug logging.

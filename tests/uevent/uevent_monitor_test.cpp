@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <linux/netlink.h>
+#include <optional>
 #include <poll.h>
+#include <sched.h>
 #include <set>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -246,27 +248,56 @@ TEST_CASE("given uevents sent to the monitor's own port, we should count them as
 	}
 }
 
-TEST_CASE("given a udev monitor, we should take root's libudev messages only", "[monitor]")
+namespace {
+
+// A network namespace of the test's own, for senders to udev's group: a multicast there reaches
+// only the sockets made in it, never the machine's own udev listeners (PID 1 among them).
+// Sockets stay in the namespace they were made in; the process goes back at once.
+class PrivateNetwork {
+public:
+	PrivateNetwork() : home_(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC))
+	{
+		REQUIRE(home_.valid());
+		REQUIRE(::unshare(CLONE_NEWNET) == 0); // root, as the tests run
+	}
+	~PrivateNetwork() { (void)!::setns(home_.get(), CLONE_NEWNET); }
+
+private:
+	UniqueFd home_;
+};
+
+} // namespace
+
+TEST_CASE("given a udev monitor, we should take root's libudev messages to the group only",
+	  "[monitor]")
 {
-	auto m = openMonitor(UeventSource::Udev, 1 << 20);
+	std::optional<UeventMonitor> m;
+	UniqueFd sender;
+	{
+		PrivateNetwork own;
+		m.emplace(openMonitor(UeventSource::Udev, 1 << 20));
+		sender = senderSocket();
+	}
 	std::string props = forgedMessage();
 	props = props.substr(props.find('\0') + 1);
-	UniqueFd sender = senderSocket();
-	// Unicast: udevd's group is left alone, other listeners on this machine see nothing.
-	REQUIRE(sendNetlink(sender.get(), udevMessage(props), m.portId(), 0) >= 0);
-	REQUIRE(sendNetlink(sender.get(), udevMessage(props, kUdevMagic), m.portId(), 0) >= 0);
-	REQUIRE(sendNetlink(sender.get(), fixtureMessage("platform-add"), m.portId(), 0) >= 0);
-
+	constexpr uint32_t kUdevGroupMask = 2;
+	// To the group, as udevd sends: root's message in libudev's format is taken.
+	REQUIRE(sendNetlink(sender.get(), udevMessage(props), 0, kUdevGroupMask) >= 0);
+	// To the group, but not in libudev's format: the wrong magic, the kernel's format.
+	REQUIRE(sendNetlink(sender.get(), udevMessage(props, kUdevMagic), 0, kUdevGroupMask) >= 0);
+	REQUIRE(sendNetlink(sender.get(), fixtureMessage("platform-add"), 0, kUdevGroupMask) >= 0);
+	// The same good message to the monitor's port alone: udevd never does that.
+	REQUIRE(sendNetlink(sender.get(), udevMessage(props), m->portId(), 0) >= 0);
 	// The same message in the name of an unprivileged user. The kernel lets no unprivileged
 	// process send on this protocol at all (EPERM), but root may pass credentials of any uid.
-	REQUIRE(sendWithCredentials(sender.get(), udevMessage(props), m.portId(), 65534) >= 0);
+	REQUIRE(sendWithCredentials(sender.get(), udevMessage(props), m->portId(), 65534) >= 0);
 
 	std::vector<Uevent> events;
-	CHECK(pumpUntil(m, events, [&] { return m.counters().received >= 4; }));
-	CHECK(m.counters().received == 4);
-	CHECK(m.counters().accepted == 1);
-	CHECK(m.counters().malformed == 2); // the wrong magic, the kernel's format
-	CHECK(m.counters().spoofed == 1);   // uid 65534
+	CHECK(pumpUntil(*m, events, [&] { return m->counters().received >= 5; }));
+	CHECK(m->counters().received == 5);
+	CHECK(m->counters().accepted == 1);
+	CHECK(m->counters().malformed == 2); // the wrong magic, the kernel's format
+	CHECK(m->counters().spoofed == 2);   // to the port alone; uid 65534
 	REQUIRE(events.size() == 1);
 	CHECK(events[0].devpath == fmt::format("/devices/platform/modloadd-forged-{}", ::getpid()));
 	CHECK(events[0].modalias == "platform:modloadd-forged");

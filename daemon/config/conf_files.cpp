@@ -54,13 +54,11 @@ Entry classifyEntry(std::string_view root, const std::string &path, const std::s
 			return {};
 		if (*target == "/dev/null")
 			return {EntryKind::Mask, {}};
+		// Under a root, rootedPath() has followed every link (a loop leads nowhere); on the
+		// host the kernel follows them.
 		real = rootedPath(root, display);
-		if (::lstat(real.c_str(), &st) < 0)
+		if (::stat(real.c_str(), &st) < 0)
 			return {}; // dangling
-		// Still a link: on the host (no root) the kernel follows it; under a root it is one
-		// past the 40 rootedPath() follows, not followed into the host.
-		if (S_ISLNK(st.st_mode) && (real != display || ::stat(real.c_str(), &st) < 0))
-			return {};
 	}
 	if (S_ISCHR(st.st_mode))
 		return {EntryKind::Mask, {}};

@@ -180,14 +180,21 @@ int parse(int argc, char **argv, Options &opts)
 	return 1;
 }
 
+// The daemon's own settings under INPUTS' root, as they decide what it loads: install commands
+// and the modules devices may not load, set in INPUTS; the rest returned, the file's own
+// problems in DIAGS.
+Settings applyDaemonSettings(BootInputs &inputs, Diagnostics &diags)
+{
+	Settings settings = readSettings(inputs.root, diags);
+	inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
+	inputs.denyModules = settings.denyModules;
+	return settings;
+}
+
 int plan(Options opts)
 {
-	// The daemon's own settings decide what the plan shows for install commands and for the
-	// modules devices may not load.
 	Diagnostics diags;
-	Settings settings = readSettings(opts.inputs.root, diags);
-	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
-	opts.inputs.denyModules = settings.denyModules;
+	Settings settings = applyDaemonSettings(opts.inputs, diags);
 	auto p = makeBootPlan(opts.inputs, opts.devices && settings.coldplug);
 	if (!p) {
 		fmt::print(stderr, "modloadctl: {}\n", p.error().message);
@@ -231,12 +238,8 @@ int explain(const Options &opts)
 // Exit 0 without findings, 1 with findings, 2 when the tree cannot be examined.
 int doctor(Options opts)
 {
-	// As the daemon would load: its install commands and DenyModules= (verify reports the
-	// file's own problems).
-	Diagnostics diags;
-	Settings settings = readSettings(opts.inputs.root, diags);
-	opts.inputs.allowInstallCommands = settings.installCommands == InstallCommands::Run;
-	opts.inputs.denyModules = settings.denyModules;
+	Diagnostics diags; // verify's to report
+	applyDaemonSettings(opts.inputs, diags);
 	auto report = runDoctor(opts.inputs);
 	if (!report) {
 		fmt::print(stderr, "modloadctl: {}\n", report.error().message);

@@ -35,27 +35,6 @@ std::string withoutExtension(std::string_view path)
 	return std::string(path.substr(0, ko));
 }
 
-std::string displayOf(std::string_view root, const std::string &path)
-{
-	std::string_view r = root;
-	while (!r.empty() && r.back() == '/')
-		r.remove_suffix(1);
-	if (!r.empty() && startsWith(path, r) && path.size() > r.size() && path[r.size()] == '/')
-		return path.substr(r.size());
-	return path;
-}
-
-// Where an external directory is on disk (see findModuleCopies()).
-std::string externalOnDisk(std::string_view root, const std::string &dir)
-{
-	std::string_view r = root;
-	while (!r.empty() && r.back() == '/')
-		r.remove_suffix(1);
-	if (r.empty() || (startsWith(dir, r) && (dir.size() == r.size() || dir[r.size()] == '/')))
-		return dir;
-	return rootedPath(root, dir);
-}
-
 bool under(std::string_view path, std::string_view dir)
 {
 	while (!dir.empty() && dir.back() == '/')
@@ -80,7 +59,8 @@ void walk(const std::string &base, const std::string &dir, const DepmodConfig &c
 		auto module = moduleOfFile(file);
 		if (!module || (!name.empty() && *module != name) || !e.is_regular_file(ec))
 			continue;
-		ModuleCopy copy{*module, e.path().string(), displayOf(root, e.path().string()), ""};
+		ModuleCopy copy{*module, e.path().string(), pathInRoot(root, e.path().string()),
+				""};
 		// depmod skips a directory whose name an exclude line gives, at any depth.
 		std::string below = copy.path.substr(base.size());
 		for (const DepmodExclude &x : config.excludes)
@@ -122,7 +102,7 @@ Rank rankOf(const ModuleCopy &copy, const KernelTree &tree, const DepmodConfig &
 	const DepmodExternal *external = nullptr;
 	size_t externalIndex = 0;
 	for (size_t i = 0; i < config.externals.size() && !external; i++)
-		if (under(copy.path, externalOnDisk(root, config.externals[i].dir))) {
+		if (under(copy.path, confinedPath(root, config.externals[i].dir))) {
 			external = &config.externals[i];
 			externalIndex = i;
 		}
@@ -173,7 +153,7 @@ std::vector<ModuleCopy> walkTree(std::string_view root, const KernelTree &tree,
 	std::vector<ModuleCopy> out;
 	walk(tree.dir, tree.dir, config, name, root, out);
 	for (const DepmodExternal &e : config.externals) {
-		std::string dir = externalOnDisk(root, e.dir);
+		std::string dir = confinedPath(root, e.dir);
 		walk(dir, dir, config, name, root, out);
 	}
 	std::sort(out.begin(), out.end(),

@@ -26,14 +26,10 @@ constexpr std::array<std::string_view, 5> kModprobeDirs = {
 	"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
 	"/usr/lib/modprobe.d"};
 
+// PATH as the target system sees it (without the --root prefix).
 std::string displayFor(std::string_view root, std::string_view path)
 {
-	std::string_view r = root;
-	while (!r.empty() && r.back() == '/')
-		r.remove_suffix(1);
-	if (!r.empty() && startsWith(path, r))
-		return std::string(path.substr(r.size()));
-	return std::string(path);
+	return pathInRoot(root, path);
 }
 
 // "kernel/net/foo-bar.ko.xz" -> "foo_bar", as kmod names a module after its file.

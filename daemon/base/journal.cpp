@@ -34,17 +34,12 @@ LogTarget Journal::autoTarget()
 	return st.st_dev == dev && st.st_ino == ino ? LogTarget::Journal : LogTarget::Console;
 }
 
-void Journal::send(int priority, std::vector<LogField> fields, std::string message,
-		   std::source_location where)
+void Journal::send(int priority, std::vector<LogField> fields, std::string message, Place where)
 {
 	if (priority > maxPriority_ && target_ != LogTarget::Memory)
 		return;
-	LogRecord rec{priority,
-		      std::move(message),
-		      std::move(fields),
-		      where.file_name(),
-		      static_cast<unsigned>(where.line()),
-		      where.function_name()};
+	LogRecord rec{priority,	  std::move(message), std::move(fields),
+		      where.file, where.line,	      where.function};
 
 	switch (target_) {
 	case LogTarget::Journal: {

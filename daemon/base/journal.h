@@ -2,7 +2,6 @@
 #pragma once
 
 #include <mutex>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <syslog.h>
@@ -45,8 +44,26 @@ public:
 	// console otherwise.
 	static LogTarget autoTarget();
 
+	// Where a record was sent from: the caller's place, for CODE_FILE=, CODE_LINE= and
+	// CODE_FUNC=. The compilers' builtins rather than std::source_location, which clang 14
+	// (the fuzzing build's compiler) cannot build with GCC 12's standard library.
+	struct Place {
+		const char *file;
+		unsigned line;
+		const char *function;
+
+		// The builtins in a default argument name the place that calls here(): as the
+		// default of send()'s argument, send()'s caller.
+		static constexpr Place here(const char *file = __builtin_FILE(),
+					    unsigned line = __builtin_LINE(),
+					    const char *function = __builtin_FUNCTION())
+		{
+			return {file, line, function};
+		}
+	};
+
 	void send(int priority, std::vector<LogField> fields, std::string message,
-		  std::source_location where = std::source_location::current());
+		  Place where = Place::here());
 
 	std::vector<LogRecord> records() const;
 	LogTarget target() const { return target_; }

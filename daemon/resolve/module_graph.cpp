@@ -98,7 +98,11 @@ public:
 						   ? "blacklisted on the kernel command line"
 						   : "blacklisted in modprobe.d";
 		}
-		for (auto &[waiter, target] : softEdges_) {
+		for (const auto &soft : softEdges_) {
+			// Not a structured binding: clang 14 (the fuzzing build) cannot capture
+			// one.
+			const auto &waiter = soft.first;
+			const auto &target = soft.second;
 			auto &edges = nodes_[waiter].waitsFor;
 			bool present =
 				std::any_of(edges.begin(), edges.end(), [&](const ModuleEdge &e) {

@@ -86,7 +86,7 @@ void Reloader::request(std::string cause, pid_t sender)
 		return;
 	}
 	if (!pending_) {
-		pending_.emplace();
+		pending_ = Pending{}; // not emplace(): clang 14 sees Pending as incomplete there
 		if (hooks_.ready()) {
 			// The unit shows "reloading" until READY=1 in finish().
 			pending_->announced = true;

@@ -7,6 +7,20 @@
 
 namespace modloadd {
 
+bool bracketsBalanced(std::string_view key)
+{
+	bool inBracket = false;
+	for (char c : key) {
+		if (inBracket)
+			inBracket = c != ']';
+		else if (c == '[')
+			inBracket = true;
+		else if (c == ']')
+			return false;
+	}
+	return !inBracket;
+}
+
 std::optional<std::string> checkModuleName(std::string_view name)
 {
 	if (name.empty())
@@ -32,6 +46,9 @@ std::optional<std::string> checkModuleName(std::string_view name)
 		if (c < 0x20 || c == 0x7f)
 			return "contains a control character";
 	}
+	// Found by fuzzing: "foo]" was accepted here and refused by libkmod at load time.
+	if (!bracketsBalanced(name))
+		return "has unbalanced brackets ('[' without ']' or ']' without '[')";
 	return std::nullopt;
 }
 

@@ -16,9 +16,14 @@ namespace modloadd {
 // sysfs attribute is a page with its newline), and module names are at most 56 bytes.
 inline constexpr size_t kMaxLookupLength = 4095;
 
+// Whether KEY's brackets are as libkmod's alias normalisation takes them: no ']' outside a
+// bracket expression, every '[' closed ('[' inside one is an ordinary character). libkmod
+// refuses any other key with EINVAL before it looks anything up.
+bool bracketsBalanced(std::string_view key);
+
 // Why NAME cannot be a module name, an alias or a modalias pattern; nullopt when it can:
 // empty, longer than kMaxLookupLength, a path ('/', "." or ".."), whitespace, control bytes,
-// NUL, non-ASCII.
+// NUL, non-ASCII, brackets libkmod refuses (bracketsBalanced).
 std::optional<std::string> checkModuleName(std::string_view name);
 
 } // namespace modloadd

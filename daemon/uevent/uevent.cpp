@@ -1,6 +1,7 @@
 // Uevents as values: parsing the kernel's and udev's netlink messages and sysfs uevent files.
 #include "uevent/uevent.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <fmt/format.h>
@@ -300,18 +301,8 @@ bool validModalias(std::string_view modalias)
 {
 	if (modalias.empty() || modalias.size() > kMaxModaliasLength)
 		return false;
-	bool inBracket = false;
-	for (char c : modalias) {
-		if (!printableNoSpace(c))
-			return false;
-		if (inBracket)
-			inBracket = c != ']';
-		else if (c == '[')
-			inBracket = true;
-		else if (c == ']')
-			return false;
-	}
-	return !inBracket;
+	return std::all_of(modalias.begin(), modalias.end(), printableNoSpace) &&
+	       bracketsBalanced(modalias);
 }
 
 } // namespace modloadd

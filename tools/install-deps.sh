@@ -8,6 +8,7 @@ packages=(
 	systemd kmod gcc dpkg python3
 	qemu-system-x86 debootstrap e2fsprogs
 	make gcc-12
+	clang-14 libclang-rt-14-dev # the fuzzing build: libFuzzer and the sanitizers' runtimes
 )
 
 missing=()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of modloadd: installs what it needs, builds (warnings fatal), fetches the
 # Debian cloud kernel's module tree for the module-tree tests, runs the meson test suites, runs
-# every suite but the VM's once more built with AddressSanitizer and UBSan (build-sanitize), then
-# builds once more as a packager would (--buildtype=release, the project's defaults), and ends
-# with "N passed, N failed".
+# every suite but the VM's once more built with AddressSanitizer and UBSan (build-sanitize), runs
+# each fuzz target with libFuzzer for a bounded time (tools/fuzz.sh, MODLOADD_FUZZ_SECONDS each,
+# default 30), then builds once more as a packager would (--buildtype=release, the project's
+# defaults), and ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,11 @@ else
 fi
 echo "sanitize-build: $sanitize" >&2
 
+# The fuzz targets searched for a bounded time, each from its seed corpus (their corpora were
+# replayed above, in the `fuzz` suite of both builds). Each target's run is one result.
+echo "==> fuzzing each target for ${MODLOADD_FUZZ_SECONDS:-30} s (tools/fuzz.sh)" >&2
+bash tools/fuzz.sh "${MODLOADD_FUZZ_SECONDS:-30}" | tee build/fuzz-results.txt >&2 || status=1
+
 # The build a packager or user picks: release, warnings not fatal (the defaults). It must build.
 # The tests were built above with the same sources; here the daemon, modloadctl and the
 # benchmarks are built with the release flags (-O3), where GCC 12 warns inside fmt's headers.
@@ -58,11 +64,18 @@ echo "release-build: $release" >&2
 [ "$release" = OK ] || status=1
 
 # meson's own summary is not what CI reads: count results from its JSON logs (each sanitized
-# test counts as one more test), and the sanitizer and release builds as one more result each.
-python3 - "$release" "$sanitize" build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json <<'PY'
+# test counts as one more test), each target's fuzzing run, and the sanitizer and release builds
+# as one more result each.
+python3 - "$release" "$sanitize" build/fuzz-results.txt build/meson-logs/testlog.json \
+	build-sanitize/meson-logs/testlog.json <<'PY'
 import json, os, sys
 counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for log in sys.argv[3:]:
+runs = [l for l in open(sys.argv[3]) if l.startswith("fuzz-run ")] if os.path.exists(sys.argv[3]) else []
+for line in runs:
+    counts["OK" if ": OK" in line else "FAIL"] += 1
+if not runs:  # tools/fuzz.sh stopped before any target ran (clang missing, setup failed)
+    counts["FAIL"] += 1
+for log in sys.argv[4:]:
     if not os.path.exists(log):
         continue
     for line in open(log):

@@ -10,15 +10,10 @@
 
 namespace modloadd {
 
-std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &diags)
+std::vector<Request> parseModulesLoadText(std::string_view text, std::string_view displayPath,
+					  Diagnostics &diags)
 {
 	std::vector<Request> requests;
-
-	std::string text;
-	if (int r = readConfFileText(file.path, text); r < 0) {
-		diags.push_back(readFailure(file.displayPath, r));
-		return requests;
-	}
 
 	// Split on '\n' only; trim() drops the '\r' of CRLF files. A stray NUL does not end a
 	// line (systemd's read_line() would): it marks the line as binary, which we reject.
@@ -28,7 +23,7 @@ std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &dia
 		size_t end = text.find('\n', pos);
 		if (end == std::string::npos)
 			end = text.size();
-		std::string_view line = trim(std::string_view(text).substr(pos, end - pos));
+		std::string_view line = trim(text.substr(pos, end - pos));
 		pos = end + 1;
 		lineNo++;
 
@@ -38,14 +33,23 @@ std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &dia
 
 		if (auto why = checkModuleName(line)) {
 			diags.push_back(
-				{file.displayPath, lineNo,
+				{std::string(displayPath), lineNo,
 				 fmt::format("'{}' {}, ignoring", quoteForDiagnostic(line), *why)});
 			continue;
 		}
-		requests.push_back(
-			{std::string(line), fmt::format("{}:{}", file.displayPath, lineNo)});
+		requests.push_back({std::string(line), fmt::format("{}:{}", displayPath, lineNo)});
 	}
 	return requests;
+}
+
+std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &diags)
+{
+	std::string text;
+	if (int r = readConfFileText(file.path, text); r < 0) {
+		diags.push_back(readFailure(file.displayPath, r));
+		return {};
+	}
+	return parseModulesLoadText(text, file.displayPath, diags);
 }
 
 std::vector<Request> readModulesLoadD(std::string_view root, Diagnostics &diags)

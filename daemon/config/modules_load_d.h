@@ -13,6 +13,11 @@
 
 namespace modloadd {
 
+// The requests in one modules-load.d file's text, named DISPLAYPATH in origins and diagnostics;
+// bad lines become diagnostics.
+std::vector<Request> parseModulesLoadText(std::string_view text, std::string_view displayPath,
+					  Diagnostics &diags);
+
 // The requests in one modules-load.d file; bad lines and read failures become diagnostics.
 std::vector<Request> parseModulesLoadFile(const ConfFile &file, Diagnostics &diags);
 

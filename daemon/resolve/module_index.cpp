@@ -9,9 +9,11 @@
 
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <sys/stat.h>
@@ -97,6 +99,28 @@ private:
 constexpr std::array<std::string_view, 4> kInstallDirs = {"kernel", "updates", "updates/dkms",
 							  "extra"};
 
+// The first of DIR's index files ("modules.*") that is a link libkmod would follow elsewhere
+// than inside ROOT: libkmod opens the indexes itself and follows links as the host sees them,
+// so a link is fine only when the host and the root resolve it to the same file (a relative
+// link that stays in the root). None when every index is the root's own.
+std::optional<std::string> indexOutsideRoot(std::string_view root, const std::string &dir)
+{
+	std::error_code ec;
+	for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
+		std::string name = entry.path().filename();
+		if (!name.starts_with("modules.") || !entry.is_symlink(ec))
+			continue;
+		char onHost[PATH_MAX];
+		char inside[PATH_MAX];
+		std::string confined = confinedPath(root, entry.path().native());
+		bool hostFinds = realpath(entry.path().c_str(), onHost) != nullptr;
+		bool rootFinds = realpath(confined.c_str(), inside) != nullptr;
+		if (hostFinds != rootFinds || (hostFinds && std::strcmp(onHost, inside) != 0))
+			return name;
+	}
+	return std::nullopt;
+}
+
 } // namespace
 
 std::string depmodCommand(const KernelTree &tree)
@@ -124,6 +148,14 @@ Result<ModuleIndex> ModuleIndex::open(std::string_view root, const KernelTree &t
 		for (ConfFile &f : listConfFiles(root, "modprobe.d", ".conf", unread))
 			configDirs.push_back(std::move(f.path));
 	}
+	if (!isHostRoot(root))
+		if (auto outside = indexOutsideRoot(root, tree.dir))
+			return Error{
+				-ELOOP,
+				fmt::format("cannot load the module indexes in {}: {} is a link "
+					    "that leads elsewhere than inside the root (libkmod "
+					    "follows it as this host sees it)",
+					    tree.dir, *outside)};
 	std::vector<const char *> configPaths;
 	for (const std::string &d : configDirs)
 		configPaths.push_back(d.c_str());

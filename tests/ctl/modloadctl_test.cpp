@@ -391,6 +391,42 @@ TEST_CASE("given links in the root that point out of it, plan should read the ro
 	CHECK((*rule)["fires"] == false);
 }
 
+TEST_CASE("given an index file that is a link out of the root, plan should refuse the indexes, not "
+	  "read the host's")
+{
+	TempDir host;
+	Root root;
+	std::string version = root.ownModules();
+	std::string index = version + "/modules.dep.bin";
+	// The host has a copy of the very index; the image's link names it by its host path.
+	host.write("/modules.dep.bin", readFile(index));
+	REQUIRE(std::filesystem::remove(index));
+	std::filesystem::create_symlink(host.path("/modules.dep.bin"), index);
+	root.dir.write("etc/modules-load.d/a.conf", "fx_chain_c\n");
+	int status = 0;
+	std::string out = root.plan("2>&1", status);
+	INFO(out);
+	CHECK(status != 0);
+	CHECK(contains(out, "modules.dep.bin is a link that leads elsewhere than inside the root"));
+
+	// A link by the root's own absolute path: inside the root it is the image's index, but
+	// libkmod would open the host's path. Refused too.
+	root.dir.write("/elsewhere/modules.dep.bin", readFile(host.path("/modules.dep.bin")));
+	std::filesystem::remove(index);
+	std::filesystem::create_symlink("/elsewhere/modules.dep.bin", index);
+	out = root.plan("2>&1", status);
+	CHECK(status != 0);
+	CHECK(contains(out, "modules.dep.bin is a link that leads elsewhere than inside the root"));
+
+	// A relative link that stays in the root: the host and the root agree, the index is read.
+	std::filesystem::remove(index);
+	std::filesystem::create_symlink("../../../elsewhere/modules.dep.bin", index);
+	nlohmann::json plan = root.planJson("");
+	const nlohmann::json *c = moduleNamed(plan, "fx_chain_c");
+	REQUIRE(c);
+	CHECK((*c)["action"] == "insert");
+}
+
 TEST_CASE("given a module file that is a link out of the root, plan should take it as missing, not "
 	  "the host's file")
 {

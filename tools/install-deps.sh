@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
 	meson ninja-build g++ pkg-config
-	libkmod-dev libsystemd-dev libfmt-dev nlohmann-json3-dev catch2 libarchive-dev
+	libkmod-dev libsystemd-dev libudev-dev libfmt-dev nlohmann-json3-dev catch2 libarchive-dev
 	systemd kmod gcc dpkg python3
 	qemu-system-x86 debootstrap e2fsprogs
 	make gcc-12

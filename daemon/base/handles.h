@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <glob.h>
 #include <libkmod.h>
+#include <libudev.h>
 #include <memory>
 #include <systemd/sd-event.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@ using KmodList = std::unique_ptr<kmod_list, Unreffer<kmod_module_unref_list>>;
 using KmodInfoList = std::unique_ptr<kmod_list, Unreffer<kmod_module_info_free_list>>;
 using KmodConfigIter = std::unique_ptr<kmod_config_iter, Unreffer<kmod_config_iter_free_iter>>;
 using SdEvent = std::unique_ptr<sd_event, Unreffer<sd_event_unref>>;
+using Udev = std::unique_ptr<udev, Unreffer<udev_unref>>;
+using UdevMonitor = std::unique_ptr<udev_monitor, Unreffer<udev_monitor_unref>>;
+using UdevDevice = std::unique_ptr<udev_device, Unreffer<udev_device_unref>>;
 // closedir() also closes the descriptor a DIR was opened on (fdopendir).
 using Dir = std::unique_ptr<DIR, Unreffer<closedir>>;
 // A source is disabled as it is released, so that its callback never runs after its owner.

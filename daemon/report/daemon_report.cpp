@@ -146,7 +146,7 @@ void reportNoUevents(Journal &journal, const Error &error)
 		     {{"MESSAGE_ID", std::string(message_id::kNoUevents)}, errnoField(error.code)},
 		     fmt::format("Cannot listen for uevents: {}; hotplugged devices will not get "
 				 "their modules",
-				 strerror(-error.code)));
+				 error.message));
 }
 
 void reportUeventOverflow(Journal &journal, uint64_t overflows)

@@ -1,42 +1,17 @@
-// Uevents as values: parsing the kernel's and udev's netlink messages and sysfs uevent files.
+// Uevents as values: parsing the kernel's netlink messages and sysfs uevent files.
 #include "uevent/uevent.h"
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <fmt/format.h>
 
 namespace modloadd {
 
 namespace {
 
-// What the header fields of udev's message look like: after the 8-byte prefix come the magic,
-// header_size, properties_off and properties_len, 32 bits each.
-constexpr size_t kUdevMagicOffset = 8;
-constexpr size_t kUdevHeaderSizeOffset = 12;
-constexpr size_t kUdevPropertiesOffOffset = 16;
-constexpr size_t kUdevPropertiesLenOffset = 20;
-constexpr size_t kUdevFieldsEnd = 24;
-
 bool printableNoSpace(char c)
 {
 	return c >= 0x21 && c <= 0x7e;
-}
-
-uint32_t readHostU32(std::string_view message, size_t offset)
-{
-	uint32_t v;
-	std::memcpy(&v, message.data() + offset, sizeof(v));
-	return v;
-}
-
-uint32_t readBigEndianU32(std::string_view message, size_t offset)
-{
-	auto byte = [&](size_t i) {
-		return static_cast<uint32_t>(static_cast<uint8_t>(message[i]));
-	};
-	return byte(offset) << 24 | byte(offset + 1) << 16 | byte(offset + 2) << 8 |
-	       byte(offset + 3);
 }
 
 // Consumers join a devpath under /sys to read attributes, so it must stay inside it.
@@ -220,29 +195,16 @@ ParsedUevent parseKernelUevent(std::string_view message)
 	return checkModalias(std::move(*ev));
 }
 
-ParsedUevent parseUdevUevent(std::string_view message)
+ParsedUevent checkDecodedUevent(Uevent ev)
 {
-	if (message.size() < kUdevFieldsEnd || message.substr(0, kUdevPrefix.size()) != kUdevPrefix)
-		return refuse(UeventDrop::Malformed, "no libudev header");
-	if (readBigEndianU32(message, kUdevMagicOffset) != kUdevMagic)
-		return refuse(UeventDrop::Malformed, "wrong libudev magic");
-	uint64_t headerSize = readHostU32(message, kUdevHeaderSizeOffset);
-	uint64_t propertiesOff = readHostU32(message, kUdevPropertiesOffOffset);
-	uint64_t propertiesLen = readHostU32(message, kUdevPropertiesLenOffset);
-	// 64-bit sums: the 32-bit fields cannot overflow them.
-	if (headerSize < kUdevFieldsEnd || headerSize > message.size())
-		return refuse(UeventDrop::Malformed, "bad header_size");
-	if (propertiesOff < headerSize || propertiesLen == 0 ||
-	    propertiesOff + propertiesLen > message.size())
-		return refuse(UeventDrop::Malformed, "properties outside the message");
-	std::vector<std::string_view> fields;
-	std::string reason;
-	if (!splitNulFields(message.substr(propertiesOff, propertiesLen), fields, reason))
-		return refuse(UeventDrop::Malformed, std::move(reason));
-	auto ev = parseProperties(fields, 0);
-	if (!ev)
-		return ev;
-	return checkModalias(std::move(*ev));
+	if (ev.action.empty())
+		return refuse(UeventDrop::Malformed, "no ACTION");
+	if (ev.seqnum == 0)
+		return refuse(UeventDrop::Malformed, "no SEQNUM");
+	if (!validDevpath(ev.devpath))
+		return refuse(UeventDrop::Malformed, "bad DEVPATH");
+	ev.modalias.resize(stripTrailingNewlines(ev.modalias).size());
+	return checkModalias(std::move(ev));
 }
 
 Uevent ueventFromSysfs(std::string devpath, std::string subsystem, std::string_view ueventFileText)

@@ -1,4 +1,4 @@
-// Uevents as values: parsing the kernel's and udev's netlink messages and sysfs uevent files.
+// Uevents as values: parsing the kernel's netlink messages and sysfs uevent files.
 #pragma once
 
 #include "base/module_name.h"
@@ -49,16 +49,11 @@ inline constexpr size_t kMaxModaliasLength = kMaxLookupLength;
 // fields, ACTION, DEVPATH and SEQNUM present, header consistent with ACTION/DEVPATH.
 ParsedUevent parseKernelUevent(std::string_view message);
 
-// The header udev puts before the properties of a message it sends on netlink group 2 (the
-// layout of libudev's monitor: integers in host order except the magic).
-inline constexpr std::string_view kUdevPrefix{"libudev\0", 8};
-inline constexpr uint32_t kUdevMagic = 0xfeedcafe; // in network byte order on the wire
-inline constexpr size_t kUdevHeaderSize = 40;	   // prefix, magic, 3 sizes, 4 filter words
-
-// A message from udev's group ("libudev\0" + header with magic 0xfeedcafe in network byte
-// order, header_size, properties_off, properties_len) -> the same Uevent. The properties must
-// hold ACTION, DEVPATH and SEQNUM.
-ParsedUevent parseUdevUevent(std::string_view message);
+// The checks a uevent decoded elsewhere (udev's messages, by libudev) passes before use, as
+// parseKernelUevent() applies them: an ACTION and a SEQNUM, a DEVPATH that stays under /sys
+// (Malformed otherwise), then `modalias` (set from MODALIAS=; the cpu's newline is stripped)
+// valid or empty (BadModalias otherwise).
+ParsedUevent checkDecodedUevent(Uevent ev);
 
 // A device's sysfs `uevent` file text (KEY=VALUE lines) for coldplug: action "add", seqnum 0.
 // The properties are ACTION, DEVPATH, SUBSYSTEM (when known), then the file's lines, as in the

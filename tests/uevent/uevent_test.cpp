@@ -1,7 +1,7 @@
-// Tests for the uevent parsers and validModalias(), on messages captured from a real kernel.
+// Tests for the kernel uevent parser, checkDecodedUevent() and validModalias(), on messages
+// captured from a real kernel.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
 #include <cstring>
 #include <random>
 #include <string>
@@ -70,11 +70,6 @@ std::optional<Uevent> parseKernel(std::string_view message, UeventDrop &drop, st
 	return asOptional(parseKernelUevent(message), drop, why);
 }
 
-std::optional<Uevent> parseUdev(std::string_view message, UeventDrop &drop, std::string &why)
-{
-	return asOptional(parseUdevUevent(message), drop, why);
-}
-
 // Refused as `expected`, with a reason.
 void checkRefused(std::string_view message, UeventDrop expected)
 {
@@ -117,36 +112,6 @@ std::string platformWith(std::string_view key, std::optional<std::string> value,
 			out.push_back(k + "=" + *value);
 	}
 	return kernelMessage(out);
-}
-
-struct UdevHeader {
-	std::string prefix{kUdevPrefix};
-	uint32_t magic = htonl(kUdevMagic);
-	uint32_t headerSize = kUdevHeaderSize;
-	uint32_t propertiesOff = kUdevHeaderSize;
-	std::optional<uint32_t> propertiesLen; // default: the properties' size
-};
-
-// A message as udevd sends it: libudev's 40-byte header, then the properties.
-std::string udevMessage(std::string_view properties, const UdevHeader &h = {})
-{
-	std::string m = h.prefix;
-	m.resize(8, '\0');
-	auto put = [&](uint32_t v) { m.append(reinterpret_cast<const char *>(&v), sizeof(v)); };
-	put(h.magic);
-	put(h.headerSize);
-	put(h.propertiesOff);
-	put(h.propertiesLen.value_or(static_cast<uint32_t>(properties.size())));
-	for (int i = 0; i < 4; i++)
-		put(0); // subsystem and devtype hashes, tag bloom filter
-	m += properties;
-	return m;
-}
-
-// The KEY=VALUE part of a kernel message.
-std::string_view propertiesOf(std::string_view kernelMessage)
-{
-	return kernelMessage.substr(kernelMessage.find('\0') + 1);
 }
 
 } // namespace
@@ -336,8 +301,6 @@ TEST_CASE("given random bytes, we should refuse them without crashing", "[uevent
 		} else {
 			CHECK(drop != UeventDrop::None);
 		}
-		UeventDrop udevDrop;
-		CHECK_FALSE(parseUdev(message, udevDrop, why));
 	}
 }
 
@@ -372,94 +335,54 @@ TEST_CASE("given a huge or bracketed MODALIAS, we should refuse it as a bad moda
 	REQUIRE(empty->property("MODALIAS"));
 }
 
-TEST_CASE("given a captured message behind udev's header, we should read the same uevent",
+TEST_CASE("given a uevent decoded elsewhere, we should check it as a kernel message is checked",
 	  "[uevent]")
 {
-	for (const Captured &c : kCaptured) {
-		INFO(c.fixture);
-		std::string kernel = fixtureMessage(c.fixture);
-		UeventDrop drop;
-		std::string why;
-		auto fromKernel = parseKernel(kernel, drop, why);
-		REQUIRE(fromKernel);
-		auto fromUdev = parseUdev(udevMessage(propertiesOf(kernel)), drop, why);
-		REQUIRE(fromUdev);
-		CHECK(drop == UeventDrop::None);
-		CHECK(fromUdev->action == fromKernel->action);
-		CHECK(fromUdev->devpath == fromKernel->devpath);
-		CHECK(fromUdev->subsystem == fromKernel->subsystem);
-		CHECK(fromUdev->modalias == fromKernel->modalias);
-		CHECK(fromUdev->seqnum == fromKernel->seqnum);
-		CHECK(fromUdev->properties == fromKernel->properties);
-	}
-	// udevd's own properties come along; a larger header (a newer sender) is skipped over.
-	std::string props = std::string(propertiesOf(fixtureMessage("platform-add"))) +
-			    "USEC_INITIALIZED=123" + std::string(1, '\0');
-	UdevHeader bigger;
-	bigger.headerSize = kUdevHeaderSize + 8;
-	bigger.propertiesOff = kUdevHeaderSize + 8;
-	bigger.propertiesLen = static_cast<uint32_t>(props.size());
-	UeventDrop drop;
-	std::string why;
-	auto ev = parseUdev(udevMessage(std::string(8, '\0') + props, bigger), drop, why);
-	REQUIRE(ev);
-	CHECK(ev->devpath == "/devices/platform/pcspkr");
-	CHECK(*ev->property("USEC_INITIALIZED") == "123");
-}
+	auto decoded = [] {
+		Uevent ev;
+		ev.action = "add";
+		ev.devpath = "/devices/platform/pcspkr";
+		ev.subsystem = "platform";
+		ev.seqnum = 820;
+		ev.modalias = "platform:pcspkr";
+		return ev;
+	};
+	auto refused = [&](auto change, UeventDrop expected) {
+		Uevent ev = decoded();
+		change(ev);
+		auto checked = checkDecodedUevent(std::move(ev));
+		REQUIRE_FALSE(checked);
+		CHECK(checked.error().kind == expected);
+		CHECK_FALSE(checked.error().why.empty());
+	};
+	auto good = checkDecodedUevent(decoded());
+	REQUIRE(good);
+	CHECK(good->modalias == "platform:pcspkr");
 
-TEST_CASE("given a udev header that is wrong, we should refuse the message", "[uevent]")
-{
-	std::string props(propertiesOf(fixtureMessage("platform-add")));
-	auto refused = [](const std::string &message) {
-		UeventDrop drop = UeventDrop::None;
-		std::string why;
-		auto ev = parseUdev(message, drop, why);
-		CHECK_FALSE(ev);
-		CHECK(drop == UeventDrop::Malformed);
-		CHECK_FALSE(why.empty());
-	};
-	auto with = [](auto change) {
-		UdevHeader h;
-		change(h);
-		return h;
-	};
-	const uint32_t size = static_cast<uint32_t>(props.size());
-	const std::vector<std::pair<const char *, UdevHeader>> cases = {
-		{"the magic in host order", with([](UdevHeader &h) { h.magic = kUdevMagic; })},
-		{"another magic", with([](UdevHeader &h) { h.magic = htonl(0xcafefeed); })},
-		{"another prefix", with([](UdevHeader &h) { h.prefix = "libudeX"; })},
-		{"header_size beyond the message",
-		 with([](UdevHeader &h) { h.headerSize = 100000; })},
-		{"header_size smaller than its own fields",
-		 with([](UdevHeader &h) { h.headerSize = 16; })},
-		{"properties before the header ends",
-		 with([](UdevHeader &h) { h.propertiesOff = 20; })},
-		{"properties_off beyond the message",
-		 with([](UdevHeader &h) { h.propertiesOff = 100000; })},
-		{"properties_off at the very end", with([&](UdevHeader &h) {
-			 h.propertiesOff = static_cast<uint32_t>(kUdevHeaderSize) + size;
-		 })},
-		{"properties_len beyond the message",
-		 with([&](UdevHeader &h) { h.propertiesLen = size + 1; })},
-		{"properties_off + properties_len wrapping 32 bits", with([](UdevHeader &h) {
-			 h.propertiesOff = 0xffffffff;
-			 h.propertiesLen = 2;
-		 })},
-		{"no properties", with([](UdevHeader &h) { h.propertiesLen = 0; })},
-		{"properties cut before their last NUL",
-		 with([&](UdevHeader &h) { h.propertiesLen = size - 1; })},
-	};
-	for (const auto &[name, header] : cases) {
-		INFO(name);
-		refused(udevMessage(props, header));
-	}
-	std::string good = udevMessage(props);
-	for (size_t len = 0; len < good.size(); len++) {
-		INFO("cut to " << len);
-		refused(good.substr(0, len));
-	}
-	refused(fixtureMessage("platform-add")); // a kernel message on udev's group
-	refused(udevMessage(propertiesOf(platformWith("SEQNUM", std::nullopt))));
+	refused([](Uevent &ev) { ev.action.clear(); }, UeventDrop::Malformed);
+	refused([](Uevent &ev) { ev.seqnum = 0; }, UeventDrop::Malformed);
+	refused([](Uevent &ev) { ev.devpath.clear(); }, UeventDrop::Malformed);
+	refused([](Uevent &ev) { ev.devpath = "/devices/../../etc"; }, UeventDrop::Malformed);
+	refused([](Uevent &ev) { ev.devpath = "/devices//platform"; }, UeventDrop::Malformed);
+	refused([](Uevent &ev) { ev.modalias = "dmi:bvn[x"; }, UeventDrop::BadModalias);
+	refused([](Uevent &ev) { ev.modalias = "platform:two words"; }, UeventDrop::BadModalias);
+	// Structure first: a malformed uevent is malformed whatever its modalias.
+	refused(
+		[](Uevent &ev) {
+			ev.seqnum = 0;
+			ev.modalias = "a b";
+		},
+		UeventDrop::Malformed);
+
+	// The cpu's newline is no part of the modalias; no modalias is not a bad one.
+	Uevent cpu = decoded();
+	cpu.modalias = kCpuModalias + "\n";
+	auto checkedCpu = checkDecodedUevent(std::move(cpu));
+	REQUIRE(checkedCpu);
+	CHECK(checkedCpu->modalias == kCpuModalias);
+	Uevent none = decoded();
+	none.modalias.clear();
+	CHECK(checkDecodedUevent(std::move(none)));
 }
 
 TEST_CASE("given a sysfs uevent file, we should build an add event for coldplug", "[uevent]")
@@ -597,10 +520,4 @@ TEST_CASE("given hostile sizes, we should refuse what libkmod cannot take and ke
 	CHECK(e->seqnum == 821);
 	REQUIRE(e->property("VAR999"));
 	CHECK(*e->property("VAR999") == "value999");
-
-	// The same 1,000 behind udev's header.
-	std::string message = kernelMessage(fields);
-	auto u = parseUdev(udevMessage(propertiesOf(message)), drop, why);
-	REQUIRE(u);
-	CHECK(u->properties.size() == 1005);
 }

@@ -11,7 +11,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-	targets=(uevent modules-load-d kernel-cmdline settings rules)
+	targets=(uevent uevent-udev modules-load-d kernel-cmdline settings rules)
 fi
 
 builddir=build-fuzz

@@ -14,6 +14,9 @@
 
 namespace fs = std::filesystem;
 
+// A target's own set-up, when it has one (libFuzzer calls it the same way, once, first).
+extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
+
 int main(int argc, char **argv)
 {
 	std::vector<fs::path> inputs;
@@ -28,6 +31,8 @@ int main(int argc, char **argv)
 		}
 	}
 	std::sort(inputs.begin(), inputs.end());
+	if (LLVMFuzzerInitialize)
+		LLVMFuzzerInitialize(&argc, &argv);
 	if (inputs.empty()) {
 		std::fprintf(stderr, "no inputs: name corpus directories or files\n");
 		return 1;

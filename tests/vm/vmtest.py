@@ -9,7 +9,7 @@ A check needs the results of one or two boots ("scenarios"):
              module loading rules shadowed), plain boot
     actions  the same image, booted with the restart-stop actions (systemctl restart, SIGHUP,
              a modules-load.d file written at run time, systemctl reload, systemctl stop, a
-             snapshot after each)
+             snapshot after each; at the end Uevents=udev and a device's event through udevd)
     hotplug  the same image, booted with the hotplug action (a vmxnet3 NIC device_add'ed once
              the system runs)
     stock    stock image: systemd-modules-load and udev load modules, the baseline; it runs the
@@ -1652,6 +1652,106 @@ def check_kill_in_init(c):
          + (f": {S.field(es[0], 'MESSAGE')!r}" if es else ""), describe(es))
 
 
+# guest/actions.d/restart-stop.sh, at its end: the daemon restarted with Uevents=udev (and no
+# walk of /sys/devices), this module removed, then its device's add event triggered in udev.
+UDEV_MODULE = "pvpanic_pci"
+UDEV_MODALIAS = "pci:v00001B36d00000011"  # QEMU's pvpanic-pci device
+UDEV_MARKER = f"modloadd-vm: udevadm trigger --action=add {UDEV_MODULE}'s device"
+UDEV_BOUND_S = 20.0  # the action's wait: udevd's processing of the event included
+NETLINK_KOBJECT_UEVENT = "15"
+
+
+def uevent_sockets(text):
+    """The rows of /proc/net/netlink the action kept: dicts of its header's columns."""
+    lines = (text or "").splitlines()
+    if not lines:
+        return []
+    head = lines[0].split()
+    return [dict(zip(head, line.split())) for line in lines[1:] if line.strip()]
+
+
+def check_udev_mode(c):
+    """Uevents=udev with a real systemd-udevd: a device's add event, passed on by udevd, loads its module."""
+    r = c.scenario("actions")
+    if not r:
+        return
+    ud = os.path.join(r["dir"], "actions", "udev-mode")
+    device = (S.read(os.path.join(ud, "device")) or "").strip()
+    if not c.ok(bool(device) and not os.path.exists(os.path.join(ud, "gave-up")),
+                f"the action found {UDEV_MODULE}'s device bound ({device or '?'}) and the daemon active",
+                S.read(os.path.join(ud, "gave-up")) or "no actions/udev-mode/device"):
+        return
+    acts = r["actions"]
+    for label in ("udev-rmmod", "udev-restart", "udev-trigger"):
+        a = acts.get(label, {})
+        c.ok(a.get("rc") == "0", f"`{a.get('cmd', label)}` exits 0", f"exit {a.get('rc')}: {a.get('out')}")
+    need = ("after-kill-in-init", "after-udev-restart", "after-udev-trigger")
+    if not c.ok(all(p in r["phases"] for p in need), "the collector took the after-udev-restart and after-udev-trigger snapshots",
+                ", ".join(r["phases"])):
+        return
+    before, ph0, ph = (r["phases"][p] for p in need)
+    old = before["units"].get("modloadd", {}).get("MainPID")
+    u = ph0["units"].get("modloadd", {})
+    pid = u.get("MainPID")
+    c.ok(u.get("ActiveState") == "active" and pid not in (None, "0", old),
+         f"restarted with the drop-in: active, MainPID {old} -> {pid}",
+         f"ActiveState={u.get('ActiveState')} SubState={u.get('SubState')} Result={u.get('Result')}")
+    socks = uevent_sockets(S.read(os.path.join(ud, "socket")))
+    uev = [s for s in socks if s.get("Eth") == NETLINK_KOBJECT_UEVENT]
+    c.ok(len(uev) == 1 and uev[0].get("Groups") == "00000002",
+         "the new daemon has one NETLINK_KOBJECT_UEVENT socket, bound to udev's group (Groups 00000002), "
+         "not the kernel's (00000001)", S.read(os.path.join(ud, "socket")) or "(no actions/udev-mode/socket)")
+    # the test configuration's missing and refused modules, and the summary that counts them,
+    # are warnings and errors of every start
+    errs = [e for e in ph0["journal"] if S.field(e, "_PID") == pid and int(S.field(e, "PRIORITY") or 6) <= 4
+            and S.field(e, "MODLOADD_MODULE") not in (MISSING, REFUSED)
+            and not (S.field(e, "MESSAGE") or "").startswith("Loaded ")]
+    c.ok(not errs, "it logged no warning or error at start but the test configuration's "
+         "(e.g. no 'Cannot listen for uevents')", describe(errs))
+    # The control: nothing loads the module between its removal and the event, the restarted
+    # daemon included (no walk: Coldplug=no).
+    c.ok(UDEV_MODULE not in ph0["proc_modules"],
+         f"before the event {UDEV_MODULE} is not live (removed; the restart did not load it)")
+
+    marks = [ev for ev in S.trace_lines(S.read(os.path.join(ph["dir"], "trace")))
+             if ev["event"] == "tracing_mark_write" and ev["rest"] == UDEV_MARKER]
+    if not c.ok(len(marks) == 1, f"the trace has the marker written right before the trigger ({UDEV_MARKER!r})",
+                f"{len(marks)} markers"):
+        return
+    t0 = marks[0]["ts"]
+    c.ok(UDEV_MODULE in ph["proc_modules"], f"after the event {UDEV_MODULE} is live")
+    evs = [ev for ev in S.summary(r, "after-udev-trigger")["loads"] if ev["module"] == UDEV_MODULE and ev["ts"] > t0]
+    c.ok(len(evs) == 1 and by_daemon(evs[0], pid),
+         f"one module_load of {UDEV_MODULE} after the marker, by modloadd's MainPID {pid} or its helper"
+         + (f", {evs[0]['ts'] - t0:.3f}s after it" if evs else ""), json.dumps(evs))
+    es = entries_for(ph, UDEV_MODULE, pid)
+    devpath = device.removeprefix("/sys")
+    c.ok(len(es) == 1 and S.field(es[0], "MODLOADD_OUTCOME") == "inserted"
+         and devpath in S.fields(es[0], "MODLOADD_DEVPATH")
+         and any(a.startswith(UDEV_MODALIAS) for a in S.fields(es[0], "MODLOADD_MODALIAS"))
+         and int(S.field(es[0], "__MONOTONIC_TIMESTAMP") or 0) / 1e6 > t0,
+         f"the new daemon journaled {UDEV_MODULE} once, inserted for MODLOADD_DEVPATH={devpath} "
+         f"(MODLOADD_MODALIAS={UDEV_MODALIAS}...), after the marker"
+         + (f": {S.field(es[0], 'MESSAGE')!r}" if es else ""),
+         "\n".join(json.dumps(e, indent=1) for e in es) or "(no journal entries)")
+
+    try:
+        st = json.loads(S.read(os.path.join(ud, "status.json")) or "")
+    except ValueError:
+        st = None
+    if not c.ok(isinstance(st, dict), "`modloadctl status --json` after the event is JSON",
+                (S.read(os.path.join(ud, "status.json")) or "") + (S.read(os.path.join(ud, "status.err")) or "")):
+        return
+    ue = st.get("uevents") or {}
+    c.ok(str(st.get("pid")) == str(pid), f"its status is the udev-mode daemon's (pid {st.get('pid')})")
+    c.ok(ue.get("accepted", 0) >= 1 and ue.get("device_events", 0) >= 1,
+         f"uevents: {ue.get('received')} received, {ue.get('accepted')} accepted, "
+         f"{ue.get('device_events')} asked for modules (at least one each)", json.dumps(ue))
+    bad = {k: ue.get(k) for k in ("malformed", "bad_modalias", "truncated", "spoofed", "overflows", "read_errors")}
+    c.ok(all(v == 0 for v in bad.values()) and ue.get("received") == ue.get("accepted"),
+         "every message from udev's group accepted: " + ", ".join(f"{k} {v}" for k, v in bad.items()), json.dumps(ue))
+
+
 CHECKS = {
     "unit-ready": check_unit_ready,
     "modules-loaded": check_modules_loaded,
@@ -1671,6 +1771,7 @@ CHECKS = {
     "sysctl": check_sysctl,
     "kill-coldplug": check_kill_coldplug,
     "kill-in-init": check_kill_in_init,
+    "udev-mode": check_udev_mode,
     "ctl-list-failed": check_ctl_list_failed,
     "ctl-explain-live": check_ctl_explain_live,
     "ctl-live-differs": check_ctl_live_differs,

@@ -16,6 +16,17 @@
 #                  RestartSec=1s), after the init answered. actions/kill-in-init/ has the PID
 #                  killed, the module's initstate at the kill and /run/modloadd/refused once the
 #                  new daemon settled
+#   after-udev-restart, after-udev-trigger
+#                  Uevents=udev with the guest's systemd-udevd: pvpanic_pci (the pvpanic-pci
+#                  device's driver, nothing uses it) removed, the daemon restarted with a
+#                  drop-in saying Uevents=udev and Coldplug=no (a walk would load the module
+#                  before any event, and a run tries a module once), a snapshot; then `udevadm
+#                  trigger --action=add` of the device, after a trace marker: udevd processes
+#                  the event and passes it on to its group, where only the daemon can load the
+#                  module (udev's module loading is taken away), and a snapshot once it is in.
+#                  actions/udev-mode/ has the device, the daemon's netlink socket
+#                  (/proc/net/netlink: its groups) and `modloadctl status|list --json`. Then
+#                  the drop-in goes and the daemon is restarted as it was.
 # A reload ends with a journal entry "Reloaded the configuration ..." carrying
 # MODLOADD_RELOAD_TRIGGER=signal|watch; the steps wait for it (at most 30 s) before their
 # snapshot. Their absence is recorded, not fatal: tests/vm's checks say what is missing.
@@ -100,3 +111,53 @@ else
 fi
 cp /run/modloadd/refused "$kill_dir/refused" 2>"$kill_dir/refused.err"
 snapshot after-kill-in-init
+
+UDEV_MODULE=pvpanic_pci
+UDEV_DRIVER=/sys/bus/pci/drivers/pvpanic-pci
+UDEV_CONF=/run/modloadd.conf.d/modloadd-vm-udev.conf
+UDEV_MARKER="modloadd-vm: udevadm trigger --action=add $UDEV_MODULE's device"
+udev_dir=$OUT/actions/udev-mode
+mkdir -p "$udev_dir" /run/modloadd.conf.d
+# its device, found through its driver while it is bound
+udev_device=''
+for d in "$UDEV_DRIVER"/0000:*; do
+	[[ -e $d ]] && udev_device=$(readlink -f "$d")
+done
+echo "$udev_device" >"$udev_dir/device"
+# uevent_sockets: the NETLINK_KOBJECT_UEVENT (15) sockets of the daemon's MainPID, as
+# /proc/net/netlink lists them (Groups: 00000001 the kernel's, 00000002 udev's).
+uevent_sockets() {
+	local pid fd link
+	pid=$(systemctl show -P MainPID modloadd.service)
+	head -n 1 /proc/net/netlink
+	for fd in /proc/"$pid"/fd/*; do
+		link=$(readlink "$fd") || continue
+		[[ $link == socket:\[*\] ]] || continue
+		link=${link#socket:[}
+		awk -v ino="${link%]}" '$2 == 15 && $NF == ino' /proc/net/netlink
+	done
+}
+udev_module_settled() {
+	modloadctl list --json 2>/dev/null | tr -d ' \t\n' | grep -q "\"name\":\"$UDEV_MODULE\",\"outcome\":\"inserted\""
+}
+if [[ -n $udev_device ]] && systemctl -q is-active modloadd.service; then
+	run udev-rmmod rmmod "$UDEV_MODULE"
+	printf '# written by restart-stop.sh\n[Devices]\nUevents=udev\nColdplug=no\n' >"$UDEV_CONF"
+	run udev-restart systemctl restart modloadd.service
+	wait_until 30 settled
+	uevent_sockets >"$udev_dir/socket"
+	snapshot after-udev-restart
+	echo "$UDEV_MARKER" >/sys/kernel/tracing/trace_marker
+	run udev-trigger udevadm trigger --action=add --settle "$udev_device"
+	wait_until 20 module_live "$UDEV_MODULE"
+	# the state file follows the insertion within 250 ms
+	wait_until 10 udev_module_settled
+	modloadctl status --json >"$udev_dir/status.json" 2>"$udev_dir/status.err"
+	modloadctl list --json >"$udev_dir/list.json" 2>"$udev_dir/list.err"
+	snapshot after-udev-trigger
+	rm -f "$UDEV_CONF"
+	run udev-back systemctl restart modloadd.service
+	wait_until 30 settled
+else
+	echo "no $UDEV_MODULE device bound, or modloadd not active" >"$udev_dir/gave-up"
+fi

@@ -84,7 +84,7 @@ bool splitNulFields(std::string_view block, std::vector<std::string_view> &field
 }
 
 // KEY=VALUE fields into `ev`: ACTION, DEVPATH and SEQNUM must be there, once each. The
-// modalias is taken as sent (less the cpu's newline); checkModalias() judges it.
+// modalias is taken as sent; checkDecodedUevent() strips the cpu's newline and judges it.
 ParsedUevent parseProperties(const std::vector<std::string_view> &fields, size_t first)
 {
 	Uevent ev;
@@ -134,15 +134,15 @@ ParsedUevent parseProperties(const std::vector<std::string_view> &fields, size_t
 		}
 		ev.properties.emplace_back(key, value);
 	}
-	if (!haveAction || ev.action.empty())
+	// Fields missing from the message; their values (an empty ACTION, the DEVPATH, the
+	// modalias) are judged by checkDecodedUevent(), as for an event libudev decoded.
+	if (!haveAction)
 		return refuse(UeventDrop::Malformed, "no ACTION");
 	if (!haveDevpath)
 		return refuse(UeventDrop::Malformed, "no DEVPATH");
 	if (!haveSeqnum)
 		return refuse(UeventDrop::Malformed, "no SEQNUM");
-	if (!validDevpath(ev.devpath))
-		return refuse(UeventDrop::Malformed, "bad DEVPATH");
-	ev.modalias = stripTrailingNewlines(modaliasValue);
+	ev.modalias = modaliasValue;
 	return ev;
 }
 
@@ -192,7 +192,7 @@ ParsedUevent parseKernelUevent(std::string_view message)
 	// fields disagree was not written by the kernel.
 	if (header.substr(0, at) != ev->action || header.substr(at + 1) != ev->devpath)
 		return refuse(UeventDrop::Malformed, "header does not match ACTION@DEVPATH");
-	return checkModalias(std::move(*ev));
+	return checkDecodedUevent(std::move(*ev));
 }
 
 ParsedUevent checkDecodedUevent(Uevent ev)

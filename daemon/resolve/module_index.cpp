@@ -28,12 +28,6 @@ constexpr std::array<std::string_view, 5> kModprobeDirs = {
 	"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d",
 	"/usr/lib/modprobe.d"};
 
-// PATH as the target system sees it (without the --root prefix).
-std::string displayFor(std::string_view root, std::string_view path)
-{
-	return pathInRoot(root, path);
-}
-
 // "kernel/net/foo-bar.ko.xz" -> "foo_bar", as kmod names a module after its file.
 std::string moduleNameOf(std::string_view path)
 {
@@ -202,15 +196,15 @@ bool ModuleIndex::checkFile(const std::string &path)
 	if (stat(path.c_str(), &st) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			return true; // there but unreadable: the insertion will say why
-		lag_.missing.push_back(displayFor(root_, path));
+		lag_.missing.push_back(pathInRoot(root_, path));
 		// Its directory changed as it went: that says nothing more.
 		std::string dir = path.substr(0, path.rfind('/'));
 		dirsChecked_.insert(dir);
-		std::erase(lag_.newer, displayFor(root_, dir) + "/");
+		std::erase(lag_.newer, pathInRoot(root_, dir) + "/");
 		return false;
 	}
 	if (depmodTime_ && isNewer(st, *depmodTime_))
-		lag_.newer.push_back(displayFor(root_, path));
+		lag_.newer.push_back(pathInRoot(root_, path));
 	checkDir(path.substr(0, path.rfind('/')));
 	return true;
 }
@@ -221,7 +215,7 @@ void ModuleIndex::checkDir(const std::string &dir)
 		return;
 	struct stat st;
 	if (stat(dir.c_str(), &st) == 0 && isNewer(st, *depmodTime_))
-		lag_.newer.push_back(displayFor(root_, dir) + "/");
+		lag_.newer.push_back(pathInRoot(root_, dir) + "/");
 }
 
 Result<std::vector<std::string>> ModuleIndex::lookup(std::string_view nameOrAlias)
@@ -276,7 +270,7 @@ std::optional<ModuleInfo> ModuleIndex::load(kmod_module *mod)
 	if (const char *path = kmod_module_get_path(mod)) {
 		// A module file is read inside the root, whatever links the tree has.
 		info.path = confinedPath(root_, path);
-		info.displayPath = displayFor(root_, path);
+		info.displayPath = pathInRoot(root_, path);
 		info.fileMissing = !checkFile(info.path);
 	} else {
 		// No file: builtin if modules.builtin says so (libkmod answers that from the tree's
